@@ -1,0 +1,38 @@
+"""Validated, frozen record models: the contract between ingestion and the knowledge base.
+
+``kb schema`` prints :class:`FindingsDocument`'s JSON Schema for curators and
+extraction tools.
+"""
+
+from kb.models.base import ConceptName, Key, PartialDate, Record
+from kb.models.bibliographic import AbstractSection, Author, Journal, MeshHeading, Publication
+from kb.models.document import SCHEMA_VERSION, FindingsDocument, SourceInfo
+from kb.models.findings import (
+    AdverseEventResult,
+    ArmEventCount,
+    ArmMeasurement,
+    Aspect,
+    Comparison,
+    Conclusion,
+    Direction,
+    EffectMeasure,
+    ExperimentalSystem,
+    Grade,
+    MechanismClaim,
+    MechanismKind,
+    OutcomeResult,
+    OutcomeRole,
+    PRelation,
+    Statistic,
+)
+from kb.models.provenance import Agent, CurationStatus, ExtractionMethod, Provenance
+from kb.models.trial import Analysis, AnalysisKind, Arm, ArmRole, Blinding, Intervention, Phase, Trial
+
+__all__ = [
+    "AbstractSection", "AdverseEventResult", "Agent", "Analysis", "AnalysisKind", "Arm", "ArmEventCount",
+    "ArmMeasurement", "ArmRole", "Aspect", "Author", "Blinding", "Comparison", "ConceptName", "Conclusion",
+    "CurationStatus", "Direction", "EffectMeasure", "ExperimentalSystem", "ExtractionMethod", "FindingsDocument",
+    "Grade", "Intervention", "Journal", "Key", "MechanismClaim", "MechanismKind", "MeshHeading", "OutcomeResult",
+    "OutcomeRole", "PRelation", "PartialDate", "Phase", "Provenance", "Publication", "Record", "SCHEMA_VERSION",
+    "SourceInfo", "Statistic", "Trial",
+]

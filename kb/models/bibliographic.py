@@ -1,0 +1,102 @@
+"""Bibliographic records: publications, journals, authors."""
+
+from __future__ import annotations
+
+from pydantic import Field, PositiveInt, model_validator
+
+from kb.identifiers import DOI, ISSN, ORCID, PMCID, PMID, NCT
+from kb.models.base import PartialDate, Record
+
+__all__ = ["Journal", "Author", "AbstractSection", "MeshHeading", "Publication"]
+
+
+class Journal(Record):
+    """A serial that publishes articles."""
+
+    title: str = Field(min_length=1, description="Full journal title, e.g. 'The New England journal of medicine'.")
+    iso_abbreviation: str | None = Field(default=None, description="ISO/NLM title abbreviation, e.g. 'N Engl J Med'.")
+    issn_print: ISSN | None = Field(default=None, description="Print ISSN, e.g. 0028-4793.")
+    issn_electronic: ISSN | None = Field(default=None, description="Electronic ISSN, e.g. 1533-4406.")
+    issn_linking: ISSN | None = Field(default=None, description="Linking ISSN (ISSN-L).")
+    nlm_id: str | None = Field(default=None, description="NLM Catalog id, e.g. '0255562'.", pattern=r"^[0-9A-Z]+$")
+    publisher: str | None = Field(default=None, description="Publisher name.")
+
+
+class Author(Record):
+    """One author of a publication: a person or a collective (group) author."""
+
+    family: str | None = Field(default=None, description="Family name; absent for collective authors.")
+    given: str | None = Field(default=None, description="Given name(s).")
+    initials: str | None = Field(default=None, description="Initials of the given names, e.g. 'DM'.")
+    collective: str | None = Field(default=None, description="Name of a collective or group author, e.g. 'Multiple Myeloma (009) Study Investigators'.")
+    orcid: ORCID | None = Field(default=None, description="ORCID iD.")
+    affiliations: tuple[str, ...] = Field(default=(), description="Affiliations as printed.")
+
+    @model_validator(mode="after")
+    def _named(self) -> "Author":
+        if not (self.family or self.collective):
+            raise ValueError("an author needs 'family' (a person) or 'collective' (a group)")
+        return self
+
+    @property
+    def display_name(self) -> str:
+        """The name as cited: 'Weber DM', or the collective's name."""
+        if self.collective:
+            return self.collective
+        initials = self.initials or "".join(part[0] for part in (self.given or "").replace("-", " ").split() if part)
+        return f"{self.family} {initials}".strip()
+
+
+class AbstractSection(Record):
+    """One section of a (structured) abstract."""
+
+    label: str | None = Field(default=None, description="Section label as printed, e.g. 'METHODS'; absent for unstructured abstracts.")
+    category: str | None = Field(default=None, description="NLM category, e.g. BACKGROUND, METHODS, RESULTS, CONCLUSIONS.")
+    text: str = Field(min_length=1, description="Section text, with inline markup stripped.")
+
+
+class MeshHeading(Record):
+    """A MeSH heading with its qualifiers and major-topic flag."""
+
+    descriptor: str = Field(description="Descriptor name, e.g. 'Multiple Myeloma'.")
+    descriptor_id: str | None = Field(default=None, description="MeSH descriptor id, e.g. D009101.", pattern=r"^D\d+$")
+    major_topic: bool = Field(default=False, description="Whether the descriptor is a major topic.")
+    qualifiers: tuple[str, ...] = Field(default=(), description="Qualifier names, e.g. 'drug therapy'.")
+
+
+class Publication(Record):
+    """A published report: journal article, conference abstract, or other citable work.
+
+    At least one of DOI, PMID, PMCID or title identifies it; DOI then PMID decide its IRI.
+    """
+
+    doi: DOI | None = Field(default=None, description="DOI, normalized to lower case without resolver prefix.")
+    pmid: PMID | None = Field(default=None, description="PubMed id.")
+    pmcid: PMCID | None = Field(default=None, description="PubMed Central id.")
+    title: str | None = Field(default=None, description="Title, inline markup stripped.")
+    abstract: tuple[AbstractSection, ...] = Field(default=(), description="Abstract, as one unlabelled section or several labelled ones.")
+    authors: tuple[Author, ...] = Field(default=(), description="Authors in order.")
+    journal: Journal | None = Field(default=None, description="The journal, for articles.")
+    volume: str | None = Field(default=None, description="Volume, e.g. '357'.")
+    issue: str | None = Field(default=None, description="Issue, e.g. '21'.")
+    first_page: str | None = Field(default=None, description="First page, e.g. '2133' (or an article number).")
+    last_page: str | None = Field(default=None, description="Last page, e.g. '2142'.")
+    date: PartialDate | None = Field(default=None, description="Publication date; may be partial.")
+    publication_types: tuple[str, ...] = Field(default=(), description="E.g. 'Journal Article', 'Randomized Controlled Trial', 'Congress abstract'.")
+    mesh_headings: tuple[MeshHeading, ...] = Field(default=(), description="MeSH headings.")
+    keywords: tuple[str, ...] = Field(default=(), description="Author keywords.")
+    registry_ids: tuple[NCT, ...] = Field(default=(), description="Trial registry numbers the publication reports (NCT ids).")
+    language: str | None = Field(default=None, description="Language code or name, e.g. 'eng'.")
+
+    @model_validator(mode="after")
+    def _identified(self) -> "Publication":
+        if not (self.doi or self.pmid or self.pmcid or self.title):
+            raise ValueError("a publication needs at least one of doi, pmid, pmcid or title")
+        return self
+
+    @property
+    def pages(self) -> str | None:
+        """Page range as printed, e.g. '2133-2142'."""
+        if self.first_page and self.last_page:
+            return f"{self.first_page}-{self.last_page}"
+        return self.first_page

@@ -1,0 +1,94 @@
+"""A findings file: one source record (a report) with the trials and findings it gives.
+
+One findings file is one source: it becomes one named graph, and ingesting it is all
+or nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from kb.models.base import Key, Record
+from kb.models.bibliographic import Publication
+from kb.models.findings import AdverseEventResult, MechanismClaim, OutcomeResult
+from kb.models.provenance import Agent, CurationStatus, ExtractionMethod
+from kb.models.trial import Analysis, Trial
+
+__all__ = ["SourceInfo", "FindingsDocument", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+
+class SourceInfo(Record):
+    """The report the findings come from, and how they were curated."""
+
+    id: Key = Field(description="Stable id of this source record, e.g. 'weber-2007-mm009'; names its graph.")
+    publication: Publication = Field(description="The report: journal article or conference abstract.")
+    status: CurationStatus = Field(default=CurationStatus.draft, description="Default curation status of its findings.")
+    method: ExtractionMethod = Field(default=ExtractionMethod.manual_curation, description="Default extraction method.")
+    agent: Agent | None = Field(default=None, description="Default curator or extraction program.")
+    note: str | None = Field(default=None, description="Curator note about the source as a whole.")
+
+
+class FindingsDocument(Record):
+    """Everything one report says that the KB keeps: trials, analyses and findings."""
+
+    schema_version: Literal[1] = Field(default=SCHEMA_VERSION, description="Version of this file format.")
+    source: SourceInfo
+    trials: tuple[Trial, ...] = Field(default=(), description="Trials (and pooled populations) the report covers.")
+    analyses: tuple[Analysis, ...] = Field(default=(), description="Analyses / data cut-offs the figures come from.")
+    outcome_results: tuple[OutcomeResult, ...] = Field(default=(), description="Efficacy results.")
+    adverse_events: tuple[AdverseEventResult, ...] = Field(default=(), description="Adverse-event incidences.")
+    mechanisms: tuple[MechanismClaim, ...] = Field(default=(), description="Mechanism statements.")
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "FindingsDocument":
+        problems: list[str] = []
+        trials = {trial.key: trial for trial in self.trials}
+        analyses = {analysis.key for analysis in self.analyses}
+
+        for name, items in (
+            ("trials", self.trials),
+            ("analyses", self.analyses),
+            ("outcome_results", self.outcome_results),
+            ("adverse_events", self.adverse_events),
+            ("mechanisms", self.mechanisms),
+        ):
+            seen: set[str] = set()
+            for index, item in enumerate(items):
+                if item.key in seen:
+                    problems.append(f"{name}[{index}].key: duplicate key {item.key!r}")
+                seen.add(item.key)
+
+        for index, trial in enumerate(self.trials):
+            for position, pooled in enumerate(trial.pooled_from):
+                if pooled not in trials or pooled == trial.key:
+                    problems.append(f"trials[{index}].pooled_from[{position}]: no other trial with key {pooled!r}")
+
+        def check_arm(where: str, trial_key: str, arm_key: str) -> None:
+            trial = trials.get(trial_key)
+            if trial is not None and trial.arm(arm_key) is None:
+                known = ", ".join(arm.key for arm in trial.arms) or "none"
+                problems.append(f"{where}: trial {trial_key!r} has no arm {arm_key!r} (arms: {known})")
+
+        for group, findings in (("outcome_results", self.outcome_results), ("adverse_events", self.adverse_events)):
+            for index, finding in enumerate(findings):
+                where = f"{group}[{index}]"
+                if finding.trial not in trials:
+                    problems.append(f"{where}.trial: no trial with key {finding.trial!r}")
+                if finding.analysis is not None and finding.analysis not in analyses:
+                    problems.append(f"{where}.analysis: no analysis with key {finding.analysis!r}")
+                if group == "outcome_results":
+                    for m, measurement in enumerate(finding.measurements):
+                        check_arm(f"{where}.measurements[{m}].arm", finding.trial, measurement.arm)
+                    for c, comparison in enumerate(finding.comparisons):
+                        check_arm(f"{where}.comparisons[{c}].arm", finding.trial, comparison.arm)
+                        check_arm(f"{where}.comparisons[{c}].reference_arm", finding.trial, comparison.reference_arm)
+                else:
+                    for a, count in enumerate(finding.arms):
+                        check_arm(f"{where}.arms[{a}].arm", finding.trial, count.arm)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

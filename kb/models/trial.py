@@ -1,0 +1,135 @@
+"""Trials, their arms and interventions, and the analyses (data cut-offs) reported on them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
+
+from kb.identifiers import NCT
+from kb.models.base import ConceptName, Key, PartialDate, Record
+
+__all__ = [
+    "Phase",
+    "Blinding",
+    "ArmRole",
+    "AnalysisKind",
+    "Intervention",
+    "Arm",
+    "Trial",
+    "Analysis",
+]
+
+
+class Phase(StrEnum):
+    """Clinical trial phase."""
+
+    phase_1 = "1"
+    phase_1_2 = "1/2"
+    phase_2 = "2"
+    phase_2_3 = "2/3"
+    phase_3 = "3"
+    phase_4 = "4"
+    not_applicable = "NA"
+
+
+class Blinding(StrEnum):
+    """Masking of the trial."""
+
+    open_label = "open_label"
+    single_blind = "single_blind"
+    double_blind = "double_blind"
+    triple_blind = "triple_blind"
+
+
+class ArmRole(StrEnum):
+    """The role of an arm in the trial's comparison."""
+
+    experimental = "experimental"
+    placebo_comparator = "placebo_comparator"
+    active_comparator = "active_comparator"
+    no_intervention = "no_intervention"
+    other = "other"
+
+
+class Intervention(Record):
+    """One component of an arm's treatment: a drug (or placebo) with dose and schedule."""
+
+    drug: ConceptName | None = Field(default=None, description="The drug, by CURIE or name; omit for placebo.")
+    placebo: bool = Field(default=False, description="True for a placebo component (e.g. 'placebo matching lenalidomide').")
+    label: str | None = Field(default=None, description="The intervention as printed, e.g. 'lenalidomide 25 mg'.")
+    dose: str | None = Field(default=None, description="Dose as printed, e.g. '25 mg'.")
+    schedule: str | None = Field(default=None, description="Schedule as printed, e.g. 'days 1-21 of each 28-day cycle'.")
+    route: str | None = Field(default=None, description="Route, e.g. 'oral'.")
+
+    @model_validator(mode="after")
+    def _drug_or_placebo(self) -> "Intervention":
+        if not self.drug and not self.placebo:
+            raise ValueError("an intervention needs 'drug' or 'placebo: true'")
+        return self
+
+
+class Arm(Record):
+    """An arm (group) of a trial, or a pooled arm of a pooled analysis."""
+
+    key: Key
+    label: str = Field(min_length=1, description="Arm label as printed, e.g. 'Lenalidomide plus dexamethasone'.")
+    role: ArmRole | None = Field(default=None, description="Experimental, placebo comparator, ...")
+    n_randomized: NonNegativeInt | None = Field(default=None, description="Patients randomized to the arm.")
+    interventions: tuple[Intervention, ...] = Field(default=(), description="What the arm received.")
+
+
+class Trial(Record):
+    """A clinical trial, or a pooled analysis population built from several trials."""
+
+    key: Key
+    registry_ids: tuple[NCT, ...] = Field(default=(), description="Registry ids (NCT...). The first decides the trial's IRI, so the same trial from several files is one node.")
+    acronym: str | None = Field(default=None, description="Short name, e.g. 'MM-009'.")
+    title: str | None = Field(default=None, description="Official or brief title.")
+    phase: Phase | None = Field(default=None, description="Trial phase.")
+    randomized: bool | None = Field(default=None, description="Whether allocation was randomized.")
+    blinding: Blinding | None = Field(default=None, description="Masking.")
+    conditions: tuple[ConceptName, ...] = Field(default=(), description="Conditions studied, by CURIE or name.")
+    condition_qualifiers: tuple[str, ...] = Field(default=(), description="Disease-state qualifiers as printed, e.g. 'relapsed', 'refractory'.")
+    enrollment: NonNegativeInt | None = Field(default=None, description="Patients enrolled (or randomized).")
+    locations: tuple[str, ...] = Field(default=(), description="Countries or regions, e.g. 'United States', 'Canada'.")
+    sponsor: str | None = Field(default=None, description="Lead sponsor.")
+    arms: tuple[Arm, ...] = Field(default=(), description="Arms; their keys are how results refer to them.")
+    pooled_from: tuple[Key, ...] = Field(default=(), description="For a pooled analysis: keys of the trials (in this file) whose patients it pools.")
+
+    @model_validator(mode="after")
+    def _unique_arm_keys(self) -> "Trial":
+        seen: set[str] = set()
+        for index, arm in enumerate(self.arms):
+            if arm.key in seen:
+                raise ValueError(f"arms[{index}].key: duplicate arm key {arm.key!r}")
+            seen.add(arm.key)
+        return self
+
+    def arm(self, key: str) -> Arm | None:
+        """The arm with this key, or None."""
+        return next((arm for arm in self.arms if arm.key == key), None)
+
+
+class AnalysisKind(StrEnum):
+    """What kind of analysis (data cut-off) a report's figures come from."""
+
+    interim = "interim"
+    primary = "primary"
+    unblinding = "unblinding"
+    final = "final"
+    long_term_follow_up = "long_term_follow_up"
+    updated = "updated"
+    pooled = "pooled"
+
+
+class Analysis(Record):
+    """An analysis of a trial at a data cut-off; each report's figures belong to one."""
+
+    key: Key
+    kind: AnalysisKind = Field(description="Interim, unblinding, final, long-term follow-up, ...")
+    label: str | None = Field(default=None, description="How the report names it, e.g. 'data to unblinding'.")
+    cutoff_date: PartialDate | None = Field(default=None, description="Data cut-off date; may be partial (e.g. 2005-06).")
+    population: str | None = Field(default=None, description="Analysis population, e.g. 'intention-to-treat'.")
+    median_follow_up_months: float | None = Field(default=None, ge=0, description="Median follow-up at the cut-off, in months.")
+    description: str | None = Field(default=None, description="Free text.")
