@@ -1,0 +1,175 @@
+"""Namespaces: the project's own closed vocabulary and the standard ones it reuses.
+
+``TEKB`` is a closed :class:`rdflib.namespace.DefinedNamespace`: a typo such as
+``TEKB.outcom`` raises ``AttributeError`` instead of minting a new term. Every term
+is defined, labelled and mapped in ``ontology/tekb.ttl``; ``docs/rdf-mapping.md``
+says how records use them.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
+
+__all__ = [
+    "TEKB",
+    "TEKB_NS",
+    "OBO",
+    "FABIO",
+    "PRISM",
+    "FRBR",
+    "CITO",
+    "BIBO",
+    "BIOLINK",
+    "DCTERMS",
+    "FOAF",
+    "OWL",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SKOS",
+    "XSD",
+    "PREFIXES",
+]
+
+TEKB_NS = "https://w3id.org/trial-evidence-kb/ontology#"
+
+
+class TEKB(DefinedNamespace):
+    """trial-evidence-kb's own terms, used only where no standard term fits."""
+
+    _fail = True
+    _NS = Namespace(TEKB_NS)
+
+    # classes
+    SourceGraph: URIRef
+    PooledPopulation: URIRef
+    Analysis: URIRef
+    OutcomeResult: URIRef
+    ArmMeasurement: URIRef
+    Comparison: URIRef
+    AdverseEventResult: URIRef
+    ArmEventCount: URIRef
+    MechanismClaim: URIRef
+    UnresolvedConcept: URIRef
+    TimeToProgression: URIRef
+    ProgressionFreeSurvival: URIRef
+    OverallSurvival: URIRef
+    OverallResponseRate: URIRef
+    CompleteResponseRate: URIRef
+    DurationOfResponse: URIRef
+    # source provenance
+    sourceId: URIRef
+    sourceKind: URIRef
+    sourceFile: URIRef
+    contentHash: URIRef
+    extractionMethod: URIRef
+    # publications
+    publicationType: URIRef
+    reportsOn: URIRef
+    registryId: URIRef
+    initials: URIRef
+    # trials
+    acronym: URIRef
+    phase: URIRef
+    randomized: URIRef
+    blinding: URIRef
+    condition: URIRef
+    conditionQualifier: URIRef
+    enrollment: URIRef
+    location: URIRef
+    sponsor: URIRef
+    pools: URIRef
+    hasArm: URIRef
+    armKey: URIRef
+    armRole: URIRef
+    nRandomized: URIRef
+    inTrial: URIRef
+    receivesDrug: URIRef
+    hasIntervention: URIRef
+    drug: URIRef
+    placebo: URIRef
+    dose: URIRef
+    schedule: URIRef
+    route: URIRef
+    # analyses
+    analysis: URIRef
+    analysisKind: URIRef
+    cutoffDate: URIRef
+    population: URIRef
+    medianFollowUpMonths: URIRef
+    reportedIn: URIRef
+    # findings
+    key: URIRef
+    curationStatus: URIRef
+    quote: URIRef
+    quoteStart: URIRef
+    quoteEnd: URIRef
+    sourceLocation: URIRef
+    outcome: URIRef
+    outcomeRole: URIRef
+    conclusion: URIRef
+    hasMeasurement: URIRef
+    hasComparison: URIRef
+    arm: URIRef
+    referenceArm: URIRef
+    statistic: URIRef
+    value: URIRef
+    notReached: URIRef
+    unit: URIRef
+    ciLower: URIRef
+    ciUpper: URIRef
+    ciLevel: URIRef
+    n: URIRef
+    nEvents: URIRef
+    measure: URIRef
+    estimate: URIRef
+    pValue: URIRef
+    pValueRelation: URIRef
+    test: URIRef
+    event: URIRef
+    grade: URIRef
+    minGrade: URIRef
+    maxGrade: URIRef
+    serious: URIRef
+    hasArmCount: URIRef
+    nAffected: URIRef
+    nAtRisk: URIRef
+    percent: URIRef
+    target: URIRef
+    direction: URIRef
+    aspect: URIRef
+    mechanism: URIRef
+    system: URIRef
+    statedIn: URIRef
+    # vocabulary
+    vocabularyCategory: URIRef
+
+
+OBO = Namespace("http://purl.obolibrary.org/obo/")
+FABIO = Namespace("http://purl.org/spar/fabio/")
+PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
+FRBR = Namespace("http://purl.org/vocab/frbr/core#")
+CITO = Namespace("http://purl.org/spar/cito/")
+BIBO = Namespace("http://purl.org/ontology/bibo/")
+BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
+
+#: Prefixes bound in exports and used in query templates.
+PREFIXES: dict[str, str] = {
+    "tekb": TEKB_NS,
+    "obo": str(OBO),
+    "fabio": str(FABIO),
+    "prism": str(PRISM),
+    "frbr": str(FRBR),
+    "cito": str(CITO),
+    "bibo": str(BIBO),
+    "biolink": str(BIOLINK),
+    "dcterms": str(DCTERMS),
+    "foaf": str(FOAF),
+    "owl": str(OWL),
+    "prov": str(PROV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "skos": str(SKOS),
+    "xsd": str(XSD),
+}

@@ -1,0 +1,102 @@
+"""Binding query variables to RDF terms without pasting user text into queries.
+
+Values are bound through an inline ``VALUES`` block placed at the top of the query's
+WHERE group. Each value is an RDF term serialized by Oxigraph in N-Triples syntax
+(IRIs are validated on construction, literals are escaped), so a value can never
+close a string, open a group or add a pattern. The same text works on the embedded
+store and on any SPARQL 1.1 server.
+
+Oxigraph's own ``substitutions`` would avoid the text step, but it only substitutes
+variables in the SELECT projection, which rules out filter thresholds such as
+``?min_grade`` (see ``docs/decisions/0003-binding-parameters.md``).
+
+>>> import pyoxigraph as ox
+>>> print(bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"o": ox.Literal('x" } UNION { ?a ?b ?c')}))
+SELECT ?s WHERE { VALUES (?o) { ("x\\" } UNION { ?a ?b ?c") }
+ ?s ?p ?o }
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+from kb.errors import QueryError
+
+__all__ = ["bind_values", "where_brace_offset"]
+
+_VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _skip(text: str, index: int) -> int:
+    """If a comment, string or IRI starts at ``index``, return the index just past it."""
+    char = text[index]
+    if char == "#":
+        end = text.find("\n", index)
+        return len(text) if end < 0 else end + 1
+    if char == "<":
+        match = re.compile(r"<[^<>\"{}|^`\\\s]*>").match(text, index)
+        return match.end() if match else index + 1  # a lone '<' is the less-than operator
+    if char in "\"'":
+        quote = text[index : index + 3] if text[index : index + 3] in ('"""', "'''") else char
+        position = index + len(quote)
+        while position < len(text):
+            if text[position] == "\\":
+                position += 2
+                continue
+            if text.startswith(quote, position):
+                return position + len(quote)
+            position += 1
+        raise QueryError("unterminated string in query")
+    return index
+
+
+def where_brace_offset(query: str) -> int:
+    """Offset of the ``{`` that opens the query's WHERE group.
+
+    It is the first ``{`` after a top-level ``WHERE`` keyword, or, when the query
+    has no ``WHERE`` keyword (``SELECT * { ... }``), the first ``{``.
+
+    >>> where_brace_offset('CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }')
+    29
+    """
+    index, first_brace, saw_where = 0, -1, False
+    while index < len(query):
+        skipped = _skip(query, index)
+        if skipped != index:
+            index = skipped
+            continue
+        char = query[index]
+        if char == "{":
+            if saw_where:
+                return index
+            if first_brace < 0:
+                first_brace = index
+        elif char in "wW" and query[index : index + 5].upper() == "WHERE" and not query[index - 1 : index].isalnum():
+            if not query[index + 5 : index + 6].isalnum():
+                saw_where = True
+                index += 5
+                continue
+        index += 1
+    if first_brace < 0:
+        raise QueryError("query has no WHERE group")
+    return first_brace
+
+
+def bind_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """Return ``query`` with ``bindings`` joined in as a VALUES block at the top of WHERE."""
+    if not bindings:
+        return query
+    names, terms = [], []
+    for name, term in bindings.items():
+        if not _VARIABLE_RE.match(name):
+            raise QueryError(f"invalid variable name {name!r}")
+        if not isinstance(term, (ox.NamedNode, ox.Literal)):
+            raise QueryError(f"variable ?{name} must be bound to an IRI or a literal, got {type(term).__name__}")
+        names.append(f"?{name}")
+        terms.append(str(term))
+    brace = where_brace_offset(query) + 1
+    block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}\n"
+    return query[:brace] + block + query[brace:]

@@ -1,0 +1,236 @@
+"""The embedded store: Oxigraph on disk (the default) or in memory.
+
+Every write goes through :meth:`KBStore.replace_graph` or :meth:`KBStore.remove_graph`,
+each one SPARQL Update request, which Oxigraph applies in a single transaction: a
+source graph is either wholly the old one or wholly the new one. Queries see the
+union of all named graphs. See ``docs/decisions/0001-embedded-store.md`` for why
+pyoxigraph is used directly rather than through rdflib's Store API.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kb.errors import QueryError, StoreError
+from kb.sparql import bind_values
+
+__all__ = ["KBStore", "SelectResult", "Term", "default_store_path", "open_store", "MEMORY"]
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+#: ``--store :memory:`` selects a throw-away in-memory store.
+MEMORY = ":memory:"
+
+_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "xml": ox.RdfFormat.RDF_XML,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+def default_store_path() -> str:
+    """The store location: ``$KB_STORE``, else ``$XDG_DATA_HOME/trial-evidence-kb/store``."""
+    explicit = os.environ.get("KB_STORE")
+    if explicit:
+        return explicit
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(data_home) / "trial-evidence-kb" / "store")
+
+
+def rdf_format(name: str) -> ox.RdfFormat:
+    """The Oxigraph format for a short name such as ``turtle`` or ``nquads``."""
+    try:
+        return _FORMATS[name.lower()]
+    except KeyError:
+        raise StoreError(f"unknown RDF format {name!r}: use one of {', '.join(sorted(_FORMATS))}") from None
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    """The rows of a SELECT query: variable names and one tuple of terms (or None) per row."""
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...]
+
+    def dicts(self) -> Iterator[dict[str, Term | None]]:
+        """Each row as a mapping from variable name to term."""
+        for row in self.rows:
+            yield dict(zip(self.variables, row))
+
+
+class KBStore:
+    """A knowledge-base store: named graphs in Oxigraph, queried as their union."""
+
+    def __init__(self, store: ox.Store, *, path: Path | None = None, read_only: bool = False) -> None:
+        self._store = store
+        self.path = path
+        self.read_only = read_only
+
+    # -- opening -----------------------------------------------------------------------
+    @classmethod
+    def memory(cls) -> "KBStore":
+        """A new, empty in-memory store."""
+        return cls(ox.Store())
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> "KBStore":
+        """Open (creating if needed) the on-disk store at ``path``; ``:memory:`` or None for memory."""
+        if path is None or str(path) == MEMORY:
+            return cls.memory()
+        location = Path(path).expanduser()
+        try:
+            if read_only:
+                if not location.exists():
+                    raise StoreError(f"no store at {location}: run 'kb init' or 'kb ingest' first")
+                store = ox.Store.read_only(str(location))
+            else:
+                location.mkdir(parents=True, exist_ok=True)
+                store = ox.Store(str(location))
+        except OSError as error:
+            raise StoreError(f"cannot open store at {location}: {_first_line(error)}") from error
+        return cls(store, path=location, read_only=read_only)
+
+    def close(self) -> None:
+        """Flush pending writes (the store is closed when garbage-collected)."""
+        if not self.read_only and self.path is not None:
+            self._store.flush()
+
+    def __enter__(self) -> "KBStore":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying :class:`pyoxigraph.Store`, for bulk operations and tools."""
+        return self._store
+
+    # -- reading -----------------------------------------------------------------------
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
+        """Run a SELECT query over the union of graphs, with variables bound to RDF terms.
+
+        Bindings are joined in as serialized RDF terms (:func:`kb.sparql.bind_values`),
+        never pasted into the query text as raw strings.
+        """
+        solutions = self._query(query, bindings)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        variables = tuple(variable.value for variable in solutions.variables)
+        rows = tuple(tuple(solution[name] for name in variables) for solution in solutions)
+        return SelectResult(variables, rows)
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        """Run an ASK query over the union of graphs."""
+        return bool(self._query(query, bindings))
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE query over the union of graphs."""
+        return list(self._query(query, bindings))
+
+    def raw_query(self, query: str, bindings: Mapping[str, Term] | None = None):
+        """Run any query; returns pyoxigraph's result object (for serializing results)."""
+        return self._query(query, bindings)
+
+    def _query(self, query: str, bindings: Mapping[str, Term] | None):
+        text = bind_values(query, bindings or {})
+        try:
+            return self._store.query(text, use_default_graph_as_union=True)
+        except SyntaxError as error:
+            raise QueryError(f"SPARQL syntax error: {_first_line(error)}") from error
+        except OSError as error:
+            raise StoreError(f"query failed: {_first_line(error)}") from error
+
+    def quads(self, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or those of one graph."""
+        return iter(self._store.quads_for_pattern(None, None, None, graph))
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        """The named graphs in the store."""
+        return [graph for graph in self._store.named_graphs() if isinstance(graph, ox.NamedNode)]
+
+    def has_graph(self, graph: ox.NamedNode) -> bool:
+        """Whether ``graph`` holds any quad."""
+        return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is not None
+
+    def count(self, graph: ox.NamedNode | None = None) -> int:
+        """Number of quads in the store, or in one graph."""
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+
+    # -- writing -----------------------------------------------------------------------
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
+        """Make ``graph`` hold exactly ``triples``, in one transaction.
+
+        The update text is built from serialized RDF terms (N-Triples syntax, escaped by
+        Oxigraph), never from raw user strings.
+        """
+        self._check_writable()
+        body = " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
+        update = f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}" if body else f"DROP SILENT GRAPH {graph}"
+        self._update(update)
+
+    def remove_graph(self, graph: ox.NamedNode) -> int:
+        """Delete ``graph`` and all its statements; return how many were removed."""
+        self._check_writable()
+        removed = self.count(graph)
+        self._update(f"DROP SILENT GRAPH {graph}")
+        return removed
+
+    def load(self, source: IO[bytes] | bytes | str | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
+        """Load an RDF file (quads formats keep their graphs) in one transaction."""
+        self._check_writable()
+        kwargs: dict[str, object] = {"format": rdf_format(format)}
+        if graph is not None:
+            kwargs["to_graph"] = graph
+        try:
+            if isinstance(source, Path):
+                self._store.load(path=str(source), **kwargs)
+            else:
+                self._store.load(source, **kwargs)
+        except SyntaxError as error:
+            raise StoreError(f"cannot parse {format} input: {_first_line(error)}") from error
+        except OSError as error:
+            raise StoreError(f"load failed: {_first_line(error)}") from error
+
+    def dump(self, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
+        """Serialize the store (or one graph) to ``output``, streaming."""
+        kwargs: dict[str, object] = {"format": rdf_format(format)}
+        if graph is not None:
+            kwargs["from_graph"] = graph
+        try:
+            self._store.dump(str(output) if isinstance(output, Path) else output, **kwargs)
+        except (OSError, ValueError) as error:
+            raise StoreError(f"export failed: {_first_line(error)}") from error
+
+    def _update(self, update: str) -> None:
+        try:
+            self._store.update(update)
+        except (SyntaxError, OSError) as error:
+            raise StoreError(f"write failed, store unchanged: {_first_line(error)}") from error
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError("the store is open read-only")
+
+
+def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> KBStore:
+    """Open the store at ``path``, or at :func:`default_store_path` when None."""
+    return KBStore.open(default_store_path() if path is None else path, read_only=read_only)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
