@@ -1,0 +1,83 @@
+"""Findings files (YAML or JSON) to validated :class:`kb.models.FindingsDocument` records.
+
+A findings file is one source record: it is read and validated whole, and any problem
+is reported with the file, the record path and the field, e.g.
+``mm009.yaml: outcome_results[2].comparisons[0].p_value: Input should be less than or equal to 1``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from kb.errors import FindingsFileError
+from kb.models import FindingsDocument
+
+__all__ = ["FindingsReader", "read_findings_file", "format_location"]
+
+_SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+
+def format_location(location: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a record path.
+
+    >>> format_location(("outcome_results", 2, "comparisons", 0, "p_value"))
+    'outcome_results[2].comparisons[0].p_value'
+    """
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _parse(path: Path) -> Any:
+    kind = _SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise FindingsFileError(str(path), [("", f"unknown file type {path.suffix!r}: use .yaml, .yml or .json")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FindingsFileError(str(path), [("", f"cannot read file: {error}")]) from error
+    try:
+        return yaml.safe_load(text) if kind == "yaml" else json.loads(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise FindingsFileError(str(path), [(where, f"invalid YAML: {error.problem}")]) from error
+    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        raise FindingsFileError(str(path), [("", f"invalid {kind.upper()}: {error}")]) from error
+
+
+def read_findings_file(path: str | Path) -> FindingsDocument:
+    """Read and validate one findings file; raise :class:`FindingsFileError` naming what is wrong."""
+    path = Path(path)
+    data = _parse(path)
+    if not isinstance(data, dict):
+        raise FindingsFileError(str(path), [("", "a findings file must hold a mapping with 'source' at the top")])
+    try:
+        return FindingsDocument.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors(include_url=False):
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append((format_location(item["loc"]), message))
+        raise FindingsFileError(str(path), problems) from None
+
+
+class FindingsReader:
+    """The ``findings`` reader: curated YAML/JSON findings files."""
+
+    name = "findings"
+    summary = "curated findings files (YAML or JSON) validated by kb.models.FindingsDocument"
+
+    def read(self, path: Path) -> Iterator[FindingsDocument]:
+        """Yield the file's one document."""
+        yield read_findings_file(path)

@@ -1,0 +1,42 @@
+"""Options every command shares (store location, IRI base) and how they are resolved."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import typer
+
+from kb.rdf import IriScheme, default_base
+from kb.store import KBStore, default_store_path
+
+__all__ = ["Settings", "settings", "open_kb"]
+
+
+@dataclass
+class Settings:
+    """The resolved global options."""
+
+    store: str | None = None
+    base: str | None = None
+
+    @property
+    def store_path(self) -> str:
+        return self.store or default_store_path()
+
+    @property
+    def iris(self) -> IriScheme:
+        try:
+            return IriScheme(self.base or default_base())
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--base") from error
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The settings the top-level callback stored on the context."""
+    found = ctx.find_object(Settings)
+    return found if found is not None else Settings()
+
+
+def open_kb(ctx: typer.Context, *, read_only: bool = False) -> KBStore:
+    """Open the selected store (read-only for commands that only read)."""
+    return KBStore.open(settings(ctx).store_path, read_only=read_only)

@@ -1,0 +1,71 @@
+"""``kb quickstart``: build a KB from the bundled examples and answer a few real questions."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from kb.cli.ingest_cmd import _print_report, ingest_files
+from kb.cli.output import RowFormat, print_rows
+from kb.cli.context import open_kb, settings
+from kb.errors import KBError
+from kb.paths import examples_dir
+from kb.query import load_template, run_template
+
+__all__ = ["register", "QUESTIONS"]
+
+#: (question, template, parameters, columns to show)
+QUESTIONS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
+    (
+        "MM-009 (NCT00056160): time to progression and overall survival, lenalidomide + dexamethasone",
+        "outcome_results",
+        {"drug": "lenalidomide", "trial": "NCT00056160"},
+        ("outcome", "kind", "arm", "reference_arm", "statistic", "value", "unit", "ci_lower", "ci_upper", "p_relation", "p_value", "status", "doi"),
+    ),
+    (
+        "MM-009: grade 3-4 adverse events of lenalidomide against the placebo arm",
+        "adverse_events",
+        {"drug": "lenalidomide", "min_grade": "3", "trial": "NCT00056160"},
+        ("event", "grade", "arm", "percent", "comparator_arm", "comparator_percent", "status", "doi"),
+    ),
+    (
+        "Overall survival across the reports of MM-009 and MM-010 (each with its own analysis and source)",
+        "outcome_results",
+        {"drug": "lenalidomide", "outcome": "overall survival"},
+        ("trial", "analysis", "cutoff", "kind", "arm", "reference_arm", "statistic", "value", "ci_lower", "ci_upper", "p_relation", "p_value", "doi"),
+    ),
+    (
+        "What does lenalidomide do to its targets? (mechanism claims, with the sentence they come from)",
+        "mechanisms",
+        {"drug": "Revlimid"},
+        ("drug", "direction", "aspect", "target", "system", "doi", "quote"),
+    ),
+)
+
+
+def quickstart(ctx: typer.Context) -> None:
+    """Load the bundled MM-009/MM-010 examples into the store and print answers from the catalogue."""
+    console = Console(highlight=False)
+    files = sorted(examples_dir().glob("*.yaml"))
+    if not files:
+        raise KBError(f"no example files in {examples_dir()}")
+    console.print(f"[bold]Building the KB[/bold] at {settings(ctx).store_path} from {len(files)} example files")
+    report = ingest_files(ctx, "findings", files)
+    _print_report(report, quiet=False, as_json=False)
+    if report.failed:
+        raise KBError(f"{len(report.failed)} example file(s) failed to load")
+    with open_kb(ctx, read_only=True) as store:
+        for question, name, params, shown in QUESTIONS:
+            template = load_template(name)
+            rows = run_template(store, name, params)
+            columns = [c for c in shown if c in template.columns]
+            picked = [tuple(getattr(row, c) for c in columns) for row in rows]
+            console.print()
+            console.print(f"[bold]{question}[/bold]")
+            console.print(f"[dim]kb query {name} " + " ".join(f"-p {k}={v}" for k, v in params.items()) + "[/dim]")
+            print_rows(columns, picked, RowFormat.table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``quickstart`` to ``app``."""
+    app.command()(quickstart)

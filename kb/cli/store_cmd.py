@@ -1,0 +1,152 @@
+"""Store commands: init, sources, stats, sparql, export, validate, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pyoxigraph as ox
+import typer
+from rich.console import Console
+
+from kb.cli.context import open_kb, settings
+from kb.cli.output import RowFormat, print_rows
+from kb.errors import KBError, ValidationFailed
+from kb.export import EXPORT_FORMATS, write_rdf
+from kb.loader import ensure_vocabulary, list_sources, remove_source
+from kb.models import FindingsDocument
+from kb.rdf.terms import iri
+
+__all__ = ["register"]
+
+_console = Console(stderr=True, highlight=False)
+
+
+class ResultsFormat(StrEnum):
+    """SPARQL 1.1 query results formats."""
+
+    json = "json"
+    xml = "xml"
+    csv = "csv"
+    tsv = "tsv"
+
+
+_RESULTS = {
+    ResultsFormat.json: ox.QueryResultsFormat.JSON,
+    ResultsFormat.xml: ox.QueryResultsFormat.XML,
+    ResultsFormat.csv: ox.QueryResultsFormat.CSV,
+    ResultsFormat.tsv: ox.QueryResultsFormat.TSV,
+}
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the store (if needed) and load the ontology and vocabularies."""
+    with open_kb(ctx) as store:
+        loaded = ensure_vocabulary(store, settings(ctx).iris)
+        _console.print(f"store ready at {store.path or ':memory:'} ({'vocabulary loaded' if loaded else 'vocabulary up to date'})")
+
+
+sources_app = typer.Typer(help="List or remove source records (one named graph each).", no_args_is_help=True)
+
+
+@sources_app.command("list")
+def sources_list(
+    ctx: typer.Context,
+    fmt: Annotated[RowFormat, typer.Option("--format", "-f", help="Output format.")] = RowFormat.table,
+) -> None:
+    """List the sources in the store with their provenance."""
+    with open_kb(ctx, read_only=True) as store:
+        rows = [(s.source_id, s.kind, s.file, s.derived_from, s.generated_at, s.triples) for s in list_sources(store)]
+    print_rows(("source", "kind", "file", "derived_from", "generated_at", "triples"), rows, fmt)
+
+
+@sources_app.command("remove")
+def sources_remove(ctx: typer.Context, source_id: Annotated[str, typer.Argument(help="The source id, as 'kb sources list' shows it.")]) -> None:
+    """Delete exactly one source's statements."""
+    with open_kb(ctx) as store:
+        removed = remove_source(store, source_id, iris=settings(ctx).iris)
+    _console.print(f"removed source {source_id!r} ({removed} statements)")
+
+
+def sparql(
+    ctx: typer.Context,
+    query: Annotated[str | None, typer.Argument(help="A SPARQL 1.1 query (read-only).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file.", exists=True, dir_okay=False)] = None,
+    fmt: Annotated[ResultsFormat, typer.Option("--format", help="SPARQL results format.")] = ResultsFormat.json,
+) -> None:
+    """Run a SPARQL query over the union of all graphs; print SPARQL 1.1 results."""
+    if (query is None) == (file is None):
+        raise typer.BadParameter("give a query or --file, not both", param_hint="QUERY")
+    text = file.read_text(encoding="utf-8") if file else query
+    with open_kb(ctx, read_only=True) as store:
+        result = store.raw_query(text or "")
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            result.serialize(sys.stdout.buffer, _RESULTS[fmt])
+        else:  # CONSTRUCT / DESCRIBE: print N-Triples
+            ox.serialize(result, sys.stdout.buffer, ox.RdfFormat.N_TRIPLES)
+    sys.stdout.flush()
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS)}.")] = "nquads",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: standard output).")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Export only this source's graph.")] = None,
+) -> None:
+    """Export the KB (or one source) as RDF; quad formats keep the named graphs."""
+    with open_kb(ctx, read_only=True) as store:
+        graph = None
+        if source is not None:
+            graph = iri(settings(ctx).iris.source_graph(source))
+            if not store.has_graph(graph):
+                raise KBError(f"no source {source!r} in the store")
+        if output is None:
+            write_rdf(store, sys.stdout.buffer, format=fmt, graph=graph)
+            sys.stdout.flush()
+        else:
+            write_rdf(store, output, format=fmt, graph=graph)
+            _console.print(f"wrote {output}")
+
+
+def validate(ctx: typer.Context) -> None:
+    """Check the KB against the SHACL shapes in ontology/shapes.ttl."""
+    from kb.validate import validate_store
+
+    with open_kb(ctx, read_only=True) as store:
+        report = validate_store(store)
+    if not report.conforms:
+        sys.stdout.write(report.text)
+        raise ValidationFailed(f"the KB does not conform to the SHACL shapes: {report.violations} violation(s)", report.text)
+    _console.print("the KB conforms to the SHACL shapes")
+
+
+def stats(
+    ctx: typer.Context,
+    fmt: Annotated[RowFormat, typer.Option("--format", "-f", help="Output format.")] = RowFormat.table,
+) -> None:
+    """Counts of sources, publications, trials, findings and statements."""
+    from kb.query import load_template, run_template
+
+    with open_kb(ctx, read_only=True) as store:
+        rows = run_template(store, "stats")
+    print_rows(tuple(load_template("stats").columns), rows, fmt)
+
+
+def schema() -> None:
+    """Print the JSON Schema of findings files, for curators and extraction tools."""
+    json.dump(FindingsDocument.model_json_schema(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the store commands to ``app``."""
+    app.command()(init)
+    app.add_typer(sources_app, name="sources")
+    app.command()(stats)
+    app.command()(sparql)
+    app.command()(export)
+    app.command()(validate)
+    app.command()(schema)

@@ -1,0 +1,79 @@
+"""RDF exports of the whole KB or of one source.
+
+Quad formats (N-Quads, TriG) keep every named graph and stream from the store.
+Triple formats (Turtle, N-Triples, RDF/XML) hold the union of the graphs, or one
+source's graph. JSON-LD keeps the named graphs and is compacted with
+``ontology/context.jsonld``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kb.errors import StoreError
+from kb.namespaces import PREFIXES
+from kb.paths import ontology_dir
+from kb.store import KBStore, rdf_format
+
+__all__ = ["EXPORT_FORMATS", "QUAD_FORMATS", "write_rdf"]
+
+QUAD_FORMATS = ("nquads", "trig", "jsonld")
+TRIPLE_FORMATS = ("turtle", "nt", "xml")
+EXPORT_FORMATS = QUAD_FORMATS + TRIPLE_FORMATS
+
+
+def _union_triples(store: KBStore) -> Iterator[ox.Triple]:
+    seen: set[ox.Triple] = set()
+    for quad in store.quads():
+        triple = quad.triple
+        if triple not in seen:
+            seen.add(triple)
+            yield triple
+
+
+def write_rdf(store: KBStore, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
+    """Write the KB (or one graph) to ``output`` in ``format``."""
+    if format not in EXPORT_FORMATS:
+        raise StoreError(f"unknown export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    if format == "jsonld":
+        _write_jsonld(store, output, graph)
+        return
+    if format in QUAD_FORMATS:
+        if graph is not None:
+            quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in store.quads(graph))
+            _serialize(quads, output, format)
+        else:
+            store.dump(output, format=format)
+        return
+    triples = (q.triple for q in store.quads(graph)) if graph is not None else _union_triples(store)
+    _serialize(triples, output, format)
+
+
+def _serialize(items, output: IO[bytes] | Path, format: str) -> None:
+    prefixes = PREFIXES if format in ("turtle", "trig", "xml") else None
+    try:
+        ox.serialize(items, str(output) if isinstance(output, Path) else output, rdf_format(format), prefixes=prefixes)
+    except (OSError, ValueError, TypeError) as error:
+        raise StoreError(f"export failed: {error}") from error
+
+
+def _write_jsonld(store: KBStore, output: IO[bytes] | Path, graph: ox.NamedNode | None) -> None:
+    # rdflib compacts with our context; the KB is small enough for this path (RDF formats stream).
+    from rdflib import Dataset
+
+    buffer = io.BytesIO()
+    write_rdf(store, buffer, format="nquads", graph=graph)
+    dataset = Dataset()
+    dataset.parse(data=buffer.getvalue().decode("utf-8"), format="nquads")
+    context = json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))
+    text = dataset.serialize(format="json-ld", context=context.get("@context", context), auto_compact=True)
+    if isinstance(output, Path):
+        output.write_text(text, encoding="utf-8")
+    else:
+        output.write(text.encode("utf-8"))

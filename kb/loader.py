@@ -1,0 +1,181 @@
+"""Loading records into a store: one source graph per record, all or nothing per source.
+
+A document is validated and mapped in memory first; only then is its graph swapped in,
+in one transaction. A source whose content hash is already stored is left untouched,
+so ingesting the same file twice leaves the store unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kb.errors import KBError, SourceNotFoundError
+from kb.models import FindingsDocument
+from kb.namespaces import RDFS, TEKB
+from kb.paths import ontology_dir
+from kb.rdf import IriScheme, UnresolvedName, document_to_graph
+from kb.rdf.terms import iri, string
+from kb.store import KBStore
+from kb.vocab import Vocabulary
+
+__all__ = ["LoadStatus", "LoadedSource", "LoadReport", "load_documents", "ensure_vocabulary", "list_sources", "remove_source", "SourceSummary"]
+
+
+class LoadStatus(StrEnum):
+    """What loading did to one source."""
+
+    added = "added"
+    replaced = "replaced"
+    unchanged = "unchanged"
+
+
+@dataclass(frozen=True)
+class LoadedSource:
+    """One source that was loaded."""
+
+    source_id: str
+    status: LoadStatus
+    triples: int
+    file: str | None
+
+
+@dataclass
+class LoadReport:
+    """The outcome of a batch: loaded sources, failures (file, message), unresolved names."""
+
+    loaded: list[LoadedSource] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    unresolved: list[UnresolvedName] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed
+
+
+def _stored_hash(store: KBStore, graph: ox.NamedNode) -> str | None:
+    for quad in store.oxigraph.quads_for_pattern(graph, iri(TEKB.contentHash), None, graph):
+        return quad.object.value
+    return None
+
+
+def _vocabulary_files() -> list[Path]:
+    return [ontology_dir() / "tekb.ttl", *sorted((ontology_dir() / "vocab").glob("*.ttl"))]
+
+
+def ensure_vocabulary(store: KBStore, iris: IriScheme) -> bool:
+    """Load the ontology and vocabularies into the vocabulary graph if they changed; True if loaded."""
+    files = _vocabulary_files()
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+    graph = iri(iris.vocabulary_graph())
+    if _stored_hash(store, graph) == digest:
+        return False
+    triples: list[ox.Triple] = []
+    for path in files:
+        try:
+            triples.extend(quad.triple for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+        except SyntaxError as error:
+            raise KBError(f"{path}: invalid Turtle: {error}") from error
+    triples.append(ox.Triple(graph, iri(RDFS.label), string("ontology and normalization vocabularies")))
+    triples.append(ox.Triple(graph, iri(TEKB.contentHash), string(digest)))
+    store.replace_graph(graph, triples)
+    return True
+
+
+def load_documents(
+    store: KBStore,
+    documents: Iterable[tuple[str | None, FindingsDocument]],
+    *,
+    iris: IriScheme,
+    vocabulary: Vocabulary,
+    generated_at: datetime | None = None,
+) -> LoadReport:
+    """Load each ``(file name, document)``; a failing source is reported and the rest go on."""
+    report = LoadReport()
+    ensure_vocabulary(store, iris)
+
+    def resolve(text: str, category: str) -> str | None:
+        concept = vocabulary.resolve(text, category=category)
+        return concept.iri if concept else None
+
+    for file_name, document in documents:
+        try:
+            mapped = document_to_graph(
+                document,
+                iris=iris,
+                resolve=resolve,
+                source_file=Path(file_name).name if file_name else None,
+                generated_at=generated_at,
+            )
+            stored = _stored_hash(store, mapped.graph)
+            if stored == mapped.content_hash:
+                report.loaded.append(LoadedSource(mapped.source_id, LoadStatus.unchanged, store.count(mapped.graph), file_name))
+                continue
+            store.replace_graph(mapped.graph, mapped.triples)
+        except KBError as error:
+            report.failed.append((file_name or document.source.id, str(error)))
+            continue
+        status = LoadStatus.added if stored is None else LoadStatus.replaced
+        report.loaded.append(LoadedSource(mapped.source_id, status, len(mapped.triples), file_name))
+        report.unresolved.extend(mapped.unresolved)
+    return report
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One source in the store."""
+
+    source_id: str
+    graph: str
+    kind: str | None
+    file: str | None
+    derived_from: str | None
+    generated_at: str | None
+    triples: int
+
+
+_SOURCES_QUERY = """
+PREFIX tekb: <https://w3id.org/trial-evidence-kb/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?g ?id ?kind ?file ?from ?at WHERE {
+  GRAPH ?g { ?g tekb:sourceId ?id .
+    OPTIONAL { ?g tekb:sourceKind ?kind } OPTIONAL { ?g tekb:sourceFile ?file }
+    OPTIONAL { ?g prov:wasDerivedFrom ?from } OPTIONAL { ?g prov:generatedAtTime ?at } }
+} ORDER BY ?id
+"""
+
+
+def list_sources(store: KBStore) -> list[SourceSummary]:
+    """Every source graph in the store, with its provenance and size."""
+    result = store.select(_SOURCES_QUERY)
+    summaries = []
+    for row in result.dicts():
+        graph = row["g"]
+        summaries.append(
+            SourceSummary(
+                source_id=row["id"].value,
+                graph=graph.value,
+                kind=row["kind"].value if row["kind"] else None,
+                file=row["file"].value if row["file"] else None,
+                derived_from=row["from"].value if row["from"] else None,
+                generated_at=row["at"].value if row["at"] else None,
+                triples=store.count(graph),
+            )
+        )
+    return summaries
+
+
+def remove_source(store: KBStore, source_id: str, *, iris: IriScheme) -> int:
+    """Delete exactly one source's statements; return how many were removed."""
+    graph = iri(iris.source_graph(source_id))
+    if not store.has_graph(graph):
+        known = ", ".join(s.source_id for s in list_sources(store)) or "none"
+        raise SourceNotFoundError(f"no source {source_id!r} in the store (sources: {known})")
+    return store.remove_graph(graph)

@@ -1,0 +1,56 @@
+"""What every mapping function needs: the IRI scheme, concept resolution, and the output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from kb.namespaces import RDF, RDFS, TEKB
+from kb.rdf.iris import IriScheme
+from kb.rdf.terms import iri, string, triple
+
+__all__ = ["ConceptResolver", "UnresolvedName", "MappingContext"]
+
+#: ``(text, category) -> IRI or None``: resolves a name or CURIE through the vocabulary.
+ConceptResolver = Callable[[str, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class UnresolvedName:
+    """A concept name the vocabulary did not know, kept with a local IRI."""
+
+    text: str
+    category: str
+    iri: str
+    path: str
+
+
+@dataclass
+class MappingContext:
+    """Collects triples for one source graph, resolving concept names on the way."""
+
+    iris: IriScheme
+    resolve: ConceptResolver
+    triples: list[ox.Triple] = field(default_factory=list)
+    unresolved: list[UnresolvedName] = field(default_factory=list)
+
+    def add(self, subject: ox.NamedNode, predicate: object, obj: ox.NamedNode | ox.Literal | None) -> None:
+        """Add a triple unless the object is missing."""
+        if obj is not None:
+            self.triples.append(triple(subject, predicate, obj))
+
+    def concept(self, text: str, category: str, path: str) -> ox.NamedNode:
+        """The IRI of a concept name; unknown names get a local IRI, are described and reported."""
+        resolved = self.resolve(text, category)
+        if resolved is not None:
+            return iri(resolved)
+        local = self.iris.unresolved_concept(category, text)
+        node = iri(local)
+        if not any(u.iri == local for u in self.unresolved):
+            self.add(node, RDF.type, iri(TEKB.UnresolvedConcept))
+            self.add(node, RDFS.label, string(text))
+            self.add(node, TEKB.vocabularyCategory, string(category))
+        self.unresolved.append(UnresolvedName(text, category, local, path))
+        return node

@@ -1,0 +1,107 @@
+"""A findings document to one source graph: its triples, its provenance, its unresolved names."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pyoxigraph as ox
+
+from kb.models import FindingsDocument
+from kb.namespaces import PROV, RDF, TEKB
+from kb.rdf.bibliographic import add_publication
+from kb.rdf.context import ConceptResolver, MappingContext, UnresolvedName
+from kb.rdf.findings import FindingDefaults, add_adverse_event, add_agent, add_mechanism, add_outcome_result
+from kb.rdf.iris import IriScheme
+from kb.rdf.terms import date_time, iri, optional_string, string
+from kb.rdf.trial import add_analysis, add_trial, trial_iris
+
+__all__ = ["SourceGraph", "document_to_graph", "content_hash"]
+
+
+@dataclass(frozen=True)
+class SourceGraph:
+    """The named graph one source record becomes."""
+
+    source_id: str
+    graph: ox.NamedNode
+    triples: tuple[ox.Triple, ...]
+    content_hash: str
+    unresolved: tuple[UnresolvedName, ...]
+
+
+def content_hash(document: FindingsDocument) -> str:
+    """SHA-256 of the document's canonical JSON: equal documents, equal hashes."""
+    return hashlib.sha256(document.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def document_to_graph(
+    document: FindingsDocument,
+    *,
+    iris: IriScheme,
+    resolve: ConceptResolver,
+    source_file: str | None = None,
+    generated_at: datetime | None = None,
+) -> SourceGraph:
+    """Map a findings document to the triples of its source graph.
+
+    The output is a pure function of the inputs: the same document, IRI scheme,
+    vocabulary and time give the same triples.
+    """
+    source = document.source
+    context = MappingContext(iris=iris, resolve=resolve)
+    graph = iri(iris.source_graph(source.id))
+    publication = add_publication(context, source.publication)
+    agent = add_agent(context, source.agent) if source.agent else None
+
+    trials = {key: iri(value) for key, value in trial_iris(context, document).items()}
+    for index, trial in enumerate(document.trials):
+        add_trial(context, trial, trials[trial.key], {k: v.value for k, v in trials.items()}, f"trials[{index}]")
+        context.add(publication, TEKB.reportsOn, trials[trial.key])
+    analyses = {analysis.key: iri(iris.analysis(source.id, analysis.key)) for analysis in document.analyses}
+    for analysis in document.analyses:
+        add_analysis(context, analysis, analyses[analysis.key], publication)
+
+    defaults = FindingDefaults(publication, source.status, source.method, agent, trials, analyses)
+    for kind, findings, add in (
+        ("outcome_results", document.outcome_results, add_outcome_result),
+        ("adverse_events", document.adverse_events, add_adverse_event),
+        ("mechanisms", document.mechanisms, add_mechanism),
+    ):
+        for index, finding in enumerate(findings):
+            node = iri(iris.finding(source.id, kind, finding.model_dump_json()))
+            add(context, finding, node, defaults, f"{kind}[{index}]")
+
+    digest = content_hash(document)
+    _add_source_provenance(context, document, graph, publication, agent, digest, source_file, generated_at)
+    return SourceGraph(source.id, graph, tuple(dict.fromkeys(context.triples)), digest, tuple(context.unresolved))
+
+
+def _add_source_provenance(
+    context: MappingContext,
+    document: FindingsDocument,
+    graph: ox.NamedNode,
+    publication: ox.NamedNode,
+    agent: ox.NamedNode | None,
+    digest: str,
+    source_file: str | None,
+    generated_at: datetime | None,
+) -> None:
+    add = context.add
+    source = document.source
+    activity = iri(context.iris.activity(source.id))
+    add(graph, RDF.type, iri(TEKB.SourceGraph))
+    add(graph, RDF.type, iri(PROV.Entity))
+    add(graph, TEKB.sourceId, string(source.id))
+    add(graph, TEKB.sourceKind, string("findings"))
+    add(graph, TEKB.sourceFile, optional_string(source_file))
+    add(graph, TEKB.contentHash, string(digest))
+    add(graph, PROV.wasDerivedFrom, publication)
+    add(graph, PROV.wasGeneratedBy, activity)
+    when = (generated_at or datetime.now(timezone.utc)).replace(microsecond=0)
+    add(graph, PROV.generatedAtTime, date_time(when.isoformat()))
+    add(activity, RDF.type, iri(PROV.Activity))
+    add(activity, TEKB.extractionMethod, string(source.method.value))
+    add(activity, PROV.used, publication)
+    add(activity, PROV.wasAssociatedWith, agent)

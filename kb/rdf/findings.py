@@ -1,0 +1,201 @@
+"""Findings to triples: outcome results, adverse-event results, mechanism claims.
+
+Each finding is a node (n-ary pattern) carrying its numbers, analysis, curation status
+and provenance; a mechanism claim also gets a direct RO edge when a verified RO
+predicate fits its direction and aspect.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from kb.models import (
+    AdverseEventResult,
+    Aspect,
+    CurationStatus,
+    Direction,
+    ExtractionMethod,
+    MechanismClaim,
+    MechanismKind,
+    OutcomeResult,
+    Provenance,
+)
+from kb.models.provenance import Agent
+from kb.namespaces import FOAF, OBO, PROV, RDF, RDFS, TEKB
+from kb.rdf.context import MappingContext
+from kb.rdf.iris import IriScheme
+from kb.rdf.terms import boolean, date_time, decimal, integer, iri, optional_string, string
+
+__all__ = ["FindingDefaults", "add_outcome_result", "add_adverse_event", "add_mechanism", "add_agent"]
+
+# Units with a verified Unit Ontology term (../shared/vocabulary.md 1b).
+_UO_UNITS = {"month": OBO.UO_0000035, "months": OBO.UO_0000035, "percent": OBO.UO_0000187, "%": OBO.UO_0000187, "count": OBO.UO_0000189}
+# RO predicates verified for chemical-to-target statements (vocabulary.md 1d).
+_RO_BY_EFFECT = {
+    (Direction.decreased, Aspect.activity): OBO.RO_0011016,  # indirectly negatively regulates activity of
+    (Direction.decreased, Aspect.abundance): OBO.RO_0011023,  # indirectly negatively regulates quantity of
+    (Direction.increased, Aspect.activity): OBO.RO_0011013,  # indirectly positively regulates activity of
+}
+_RO_MOLECULARLY_INTERACTS = OBO.RO_0002436
+_HAS_EVIDENCE = OBO.RO_0002558
+_CLINICAL_STUDY_EVIDENCE = OBO.ECO_0007121  # clinical study evidence used in manual assertion
+_AUTHOR_STATEMENT = OBO.ECO_0000304  # author statement supported by traceable reference, manual assertion
+
+
+class FindingDefaults:
+    """What a finding inherits from its source: publication, status, method, agent, arm IRIs."""
+
+    def __init__(
+        self,
+        publication: ox.NamedNode,
+        status: CurationStatus,
+        method: ExtractionMethod,
+        agent: ox.NamedNode | None,
+        trials: dict[str, ox.NamedNode],
+        analyses: dict[str, ox.NamedNode],
+    ) -> None:
+        self.publication = publication
+        self.status = status
+        self.method = method
+        self.agent = agent
+        self.trials = trials
+        self.analyses = analyses
+
+    def arm(self, trial_key: str, arm_key: str) -> ox.NamedNode:
+        return iri(IriScheme.arm(self.trials[trial_key].value, arm_key))
+
+
+def add_agent(context: MappingContext, agent: Agent) -> ox.NamedNode:
+    """Describe a curator or program as a PROV agent; return its node."""
+    node = iri(context.iris.agent(agent.name, agent.orcid))
+    kind = PROV.SoftwareAgent if agent.software else (PROV.Person if agent.orcid else PROV.Agent)
+    context.add(node, RDF.type, iri(kind))
+    context.add(node, FOAF.name, string(agent.name))
+    if agent.version:
+        context.add(node, RDFS.comment, string(f"version {agent.version}"))
+    return node
+
+
+def _add_common(
+    context: MappingContext,
+    node: ox.NamedNode,
+    key: str,
+    status: CurationStatus | None,
+    provenance: Provenance | None,
+    defaults: FindingDefaults,
+    evidence: object,
+) -> None:
+    add = context.add
+    add(node, TEKB.key, string(key))
+    add(node, TEKB.curationStatus, string((status or defaults.status).value))
+    add(node, PROV.wasDerivedFrom, defaults.publication)
+    add(node, _HAS_EVIDENCE, iri(evidence))
+    method = provenance.method if provenance and "method" in provenance.model_fields_set else defaults.method
+    add(node, TEKB.extractionMethod, string(method.value))
+    agent = add_agent(context, provenance.agent) if provenance and provenance.agent else defaults.agent
+    add(node, PROV.wasAttributedTo, agent)
+    if provenance is None:
+        return
+    add(node, TEKB.quote, optional_string(provenance.quote))
+    add(node, TEKB.quoteStart, integer(provenance.quote_start) if provenance.quote_start is not None else None)
+    add(node, TEKB.quoteEnd, integer(provenance.quote_end) if provenance.quote_end is not None else None)
+    add(node, TEKB.sourceLocation, optional_string(provenance.location))
+    add(node, RDFS.comment, optional_string(provenance.note))
+    if provenance.time is not None:
+        add(node, PROV.generatedAtTime, date_time(provenance.time.isoformat()))
+
+
+def _number(value: float | None) -> ox.Literal | None:
+    return decimal(value) if value is not None else None
+
+
+def _count(value: int | None) -> ox.Literal | None:
+    return integer(value) if value is not None else None
+
+
+def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.NamedNode, defaults: FindingDefaults, path: str) -> None:
+    """Describe an outcome result with its per-arm measurements and comparisons."""
+    add = context.add
+    add(node, RDF.type, iri(TEKB.OutcomeResult))
+    _add_common(context, node, result.key, result.status, result.provenance, defaults, _CLINICAL_STUDY_EVIDENCE)
+    add(node, TEKB.inTrial, defaults.trials[result.trial])
+    add(node, TEKB.analysis, defaults.analyses.get(result.analysis) if result.analysis else None)
+    add(node, TEKB.outcome, context.concept(result.outcome, "outcome", f"{path}.outcome"))
+    add(node, TEKB.outcomeRole, string(result.role.value) if result.role else None)
+    add(node, TEKB.conclusion, string(result.conclusion.value) if result.conclusion else None)
+    for position, measurement in enumerate(result.measurements, start=1):
+        part = iri(context.iris.part(node.value, "measurement", position))
+        add(node, TEKB.hasMeasurement, part)
+        add(part, RDF.type, iri(TEKB.ArmMeasurement))
+        add(part, TEKB.arm, defaults.arm(result.trial, measurement.arm))
+        add(part, TEKB.statistic, string(measurement.statistic.value))
+        add(part, TEKB.value, _number(measurement.value))
+        if measurement.not_reached:
+            add(part, TEKB.notReached, boolean(True))
+        if measurement.unit:
+            add(part, TEKB.unit, string(measurement.unit))
+            uo = _UO_UNITS.get(measurement.unit.lower())
+            add(part, OBO.IAO_0000039, iri(uo) if uo else None)  # has measurement unit label
+        add(part, TEKB.ciLower, _number(measurement.ci_lower))
+        add(part, TEKB.ciUpper, _number(measurement.ci_upper))
+        add(part, TEKB.ciLevel, _number(measurement.ci_level))
+        add(part, TEKB.n, _count(measurement.n))
+        add(part, TEKB.nEvents, _count(measurement.n_events))
+    for position, comparison in enumerate(result.comparisons, start=1):
+        part = iri(context.iris.part(node.value, "comparison", position))
+        add(node, TEKB.hasComparison, part)
+        add(part, RDF.type, iri(TEKB.Comparison))
+        add(part, TEKB.arm, defaults.arm(result.trial, comparison.arm))
+        add(part, TEKB.referenceArm, defaults.arm(result.trial, comparison.reference_arm))
+        add(part, TEKB.measure, string(comparison.measure.value) if comparison.measure else None)
+        add(part, TEKB.estimate, _number(comparison.estimate))
+        add(part, TEKB.ciLower, _number(comparison.ci_lower))
+        add(part, TEKB.ciUpper, _number(comparison.ci_upper))
+        add(part, TEKB.ciLevel, _number(comparison.ci_level))
+        add(part, TEKB.pValue, _number(comparison.p_value))
+        if comparison.p_value is not None:
+            add(part, TEKB.pValueRelation, string(comparison.p_relation.value))
+        add(part, TEKB.test, optional_string(comparison.test))
+
+
+def add_adverse_event(context: MappingContext, result: AdverseEventResult, node: ox.NamedNode, defaults: FindingDefaults, path: str) -> None:
+    """Describe an adverse-event result with each arm's incidence."""
+    add = context.add
+    add(node, RDF.type, iri(TEKB.AdverseEventResult))
+    _add_common(context, node, result.key, result.status, result.provenance, defaults, _CLINICAL_STUDY_EVIDENCE)
+    add(node, TEKB.inTrial, defaults.trials[result.trial])
+    add(node, TEKB.analysis, defaults.analyses.get(result.analysis) if result.analysis else None)
+    add(node, TEKB.event, context.concept(result.event, "adverse_event", f"{path}.event"))
+    add(node, TEKB.grade, string(result.grade.value))
+    add(node, TEKB.minGrade, integer(result.grade.minimum))
+    add(node, TEKB.maxGrade, integer(result.grade.maximum))
+    if result.serious is not None:
+        add(node, TEKB.serious, boolean(result.serious))
+    for position, count in enumerate(result.arms, start=1):
+        part = iri(context.iris.part(node.value, "arm-count", position))
+        add(node, TEKB.hasArmCount, part)
+        add(part, RDF.type, iri(TEKB.ArmEventCount))
+        add(part, TEKB.arm, defaults.arm(result.trial, count.arm))
+        add(part, TEKB.nAffected, _count(count.n_affected))
+        add(part, TEKB.nAtRisk, _count(count.n_at_risk))
+        add(part, TEKB.percent, _number(count.incidence_percent))
+
+
+def add_mechanism(context: MappingContext, claim: MechanismClaim, node: ox.NamedNode, defaults: FindingDefaults, path: str) -> None:
+    """Describe a mechanism claim, plus the direct RO edge when one is verified for it."""
+    add = context.add
+    add(node, RDF.type, iri(TEKB.MechanismClaim))
+    _add_common(context, node, claim.key, claim.status, claim.provenance, defaults, _AUTHOR_STATEMENT)
+    drug = context.concept(claim.drug, "drug", f"{path}.drug")
+    target = context.concept(claim.target, "target", f"{path}.target")
+    add(node, TEKB.drug, drug)
+    add(node, TEKB.target, target)
+    add(node, TEKB.direction, string(claim.direction.value) if claim.direction else None)
+    add(node, TEKB.aspect, string(claim.aspect.value) if claim.aspect else None)
+    add(node, TEKB.mechanism, string(claim.mechanism.value) if claim.mechanism else None)
+    add(node, TEKB.system, string(claim.system.value))
+    add(node, TEKB.statedIn, defaults.publication)
+    if claim.mechanism is MechanismKind.binding:
+        add(drug, _RO_MOLECULARLY_INTERACTS, target)
+    elif claim.direction and claim.aspect and (claim.direction, claim.aspect) in _RO_BY_EFFECT:
+        add(drug, _RO_BY_EFFECT[(claim.direction, claim.aspect)], target)

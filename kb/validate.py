@@ -1,0 +1,41 @@
+"""SHACL validation of the KB against ``ontology/shapes.ttl``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from kb.paths import ontology_dir
+from kb.store import KBStore
+
+__all__ = ["ValidationReport", "validate_store"]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Whether the KB conforms, how many results SHACL reported, and its text report."""
+
+    conforms: bool
+    violations: int
+    text: str
+
+
+def _union_graph(store: KBStore) -> Graph:
+    graph = Graph()
+    data = "".join(f"{quad.triple} .\n" for quad in store.quads())
+    graph.parse(data=data, format="nt")
+    return graph
+
+
+def validate_store(store: KBStore) -> ValidationReport:
+    """Validate the union of all graphs (sources and vocabulary) with pyshacl."""
+    from pyshacl import validate  # heavy import, only when validating
+
+    shapes = Graph().parse(ontology_dir() / "shapes.ttl", format="turtle")
+    conforms, results_graph, text = validate(
+        _union_graph(store), shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True
+    )
+    violations = sum(1 for _ in results_graph.subjects(SH.resultSeverity, SH.Violation))
+    return ValidationReport(bool(conforms), violations, text)
