@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 _DOI_PREFIXES = (
+    "https://www.doi.org/",
+    "http://www.doi.org/",
     "https://doi.org/",
     "http://doi.org/",
     "https://dx.doi.org/",
@@ -75,8 +77,12 @@ def normalize_doi(value: object) -> str:
     for prefix in _DOI_PREFIXES:
         if lowered.startswith(prefix):
             text = text[len(prefix):]
+            # A resolver URL percent-encodes the DOI; a bare DOI is taken as written, so
+            # normalizing twice changes nothing ('%25' stays '%25').
+            if prefix.startswith("http"):
+                text = unquote(text)
             break
-    text = unquote(text).strip().lower()
+    text = text.strip().lower()
     if not _DOI_RE.match(text):
         raise IdentifierError(f"malformed DOI {value!r}: expected '10.<registrant>/<suffix>'")
     return text

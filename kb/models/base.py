@@ -58,7 +58,10 @@ def normalize_partial_date(value: object) -> str:
     if month and not 1 <= int(month) <= 12:
         raise ValueError(f"malformed date {value!r}: month out of range")
     if day:
-        date(int(year), int(month), int(day))  # raises ValueError for 2007-02-30
+        try:
+            date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(f"malformed date {value!r}: day out of range for the month") from None
     return value.strip()
 
 

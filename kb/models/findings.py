@@ -113,6 +113,10 @@ class ArmMeasurement(Record):
     def _consistent(self) -> "ArmMeasurement":
         if self.value is None and not self.not_reached:
             raise ValueError("value: give a value, or not_reached: true")
+        if self.value is not None and self.not_reached:
+            raise ValueError("value: give a value or not_reached: true, not both")
+        if self.statistic is Statistic.percentage and self.value is not None and not 0 <= self.value <= 100:
+            raise ValueError(f"value: a percentage must lie between 0 and 100, got {self.value}")
         _check_interval("ci", self.ci_lower, self.ci_upper, self.value)
         return self
 
@@ -144,8 +148,13 @@ class Comparison(Record):
             raise ValueError("measure: an estimate needs its measure (hazard_ratio, odds_ratio, ...)")
         if self.estimate is None and self.p_value is None:
             raise ValueError("a comparison needs an estimate or a p_value")
-        if self.measure is not None and self.measure.is_ratio and self.estimate is not None and self.estimate <= 0:
-            raise ValueError(f"estimate: a {self.measure.value} must be positive, got {self.estimate}")
+        if self.measure is not None and self.measure.is_ratio:
+            for name in ("estimate", "ci_lower", "ci_upper"):
+                number = getattr(self, name)
+                if number is not None and number <= 0:
+                    raise ValueError(f"{name}: a {self.measure.value} and its limits must be positive, got {number}")
+        if self.p_value == 0 and self.p_relation is not PRelation.eq:
+            raise ValueError(f"p_value: 'p {self.p_relation.value} 0' is not a possible p-value")
         _check_interval("ci", self.ci_lower, self.ci_upper, self.estimate)
         return self
 
@@ -179,7 +188,8 @@ class OutcomeResult(_Finding):
 class Grade(StrEnum):
     """CTCAE grade category of an adverse-event count."""
 
-    any = "any"
+    any = "any"  # all grades counted
+    unspecified = "unspecified"  # the report does not say which grades were counted
     g1 = "1"
     g2 = "2"
     g3 = "3"
@@ -191,15 +201,19 @@ class Grade(StrEnum):
 
     @property
     def minimum(self) -> int:
-        """The lowest grade the category includes (0 for 'any')."""
-        if self is Grade.any:
-            return 0
+        """The lowest grade the category may include (1 for 'any' and 'unspecified').
+
+        >>> Grade("3-4").minimum, Grade(">=3").minimum, Grade("any").minimum
+        (3, 3, 1)
+        """
+        if self in {Grade.any, Grade.unspecified}:
+            return 1
         return int(self.value.lstrip(">=")[0])
 
     @property
     def maximum(self) -> int:
-        """The highest grade the category includes."""
-        if self in {Grade.any, Grade.g3_plus}:
+        """The highest grade the category may include (5 for 'any', 'unspecified', '>=3')."""
+        if self in {Grade.any, Grade.unspecified, Grade.g3_plus}:
             return 5
         return int(self.value[-1])
 
@@ -219,6 +233,8 @@ class ArmEventCount(Record):
         if self.n_affected is not None and self.n_at_risk is not None:
             if self.n_affected > self.n_at_risk:
                 raise ValueError(f"n_affected {self.n_affected} exceeds n_at_risk {self.n_at_risk}")
+            if self.n_at_risk == 0 and self.percent:
+                raise ValueError(f"percent {self.percent} is impossible with n_at_risk 0")
             if self.percent is not None and self.n_at_risk:
                 computed = 100 * self.n_affected / self.n_at_risk
                 if abs(computed - self.percent) > 0.6:  # allow rounding to whole or one decimal
@@ -243,7 +259,10 @@ class AdverseEventResult(_Finding):
     trial: Key = Field(description="Key of the trial (in this file).")
     analysis: Key | None = Field(default=None, description="Key of the analysis the figures come from.")
     event: ConceptName = Field(description="Adverse event, e.g. 'neutropenia', 'HP:0001875'.")
-    grade: Grade = Field(default=Grade.any, description="CTCAE grade category: any, 1..5, 1-2, 3-4, >=3.")
+    grade: Grade = Field(
+        default=Grade.unspecified,
+        description="CTCAE grade category: any (all grades counted), unspecified (the report does not say), 1..5, 1-2, 3-4, >=3.",
+    )
     serious: bool | None = Field(default=None, description="True for serious adverse events, False for non-serious, omit if not stated.")
     arms: tuple[ArmEventCount, ...] = Field(min_length=1, description="Per-arm incidence.")
 

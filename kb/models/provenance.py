@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field, NonNegativeInt
+from pydantic import Field, NonNegativeInt, model_validator
 
 from kb.identifiers import ORCID
 from kb.models.base import Record
@@ -45,7 +45,19 @@ class Provenance(Record):
     agent: Agent | None = Field(default=None, description="Who curated or extracted it; defaults to the file's agent.")
     time: datetime | None = Field(default=None, description="When it was curated or extracted (ISO 8601).")
     quote: str | None = Field(default=None, description="The sentence of the source that states it, verbatim.")
-    quote_start: NonNegativeInt | None = Field(default=None, description="Character offset where the quote starts in the source text.")
-    quote_end: NonNegativeInt | None = Field(default=None, description="Character offset where the quote ends in the source text.")
+    quote_start: NonNegativeInt | None = Field(
+        default=None, description="Offset (Unicode code points) where the quote starts in the source text it was taken from, e.g. the publication's abstract."
+    )
+    quote_end: NonNegativeInt | None = Field(default=None, description="Offset just past the quote's last character, in the same text.")
     location: str | None = Field(default=None, description="Where in the source: 'abstract', 'Table 2', 'Figure 1A', ...")
     note: str | None = Field(default=None, description="Free-text curator note.")
+
+    @model_validator(mode="after")
+    def _offsets_ordered(self) -> "Provenance":
+        if (self.quote_start is None) != (self.quote_end is None):
+            raise ValueError("quote_start and quote_end go together")
+        if self.quote_start is not None and self.quote_end is not None and self.quote_start >= self.quote_end:
+            raise ValueError(f"quote_start {self.quote_start} must be before quote_end {self.quote_end}")
+        if self.quote is not None and self.quote_start is not None and self.quote_end - self.quote_start != len(self.quote):
+            raise ValueError("quote_end - quote_start must equal the length of the quote")
+        return self
