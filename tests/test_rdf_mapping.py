@@ -1,0 +1,91 @@
+"""Records to RDF: deterministic IRIs, provenance, unresolved names, mechanism edges."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pyoxigraph as ox
+
+from kb.models import FindingsDocument
+from kb.namespaces import OBO, PROV, TEKB
+from kb.rdf import IriScheme, document_to_graph
+from kb.vocab import get_vocabulary
+from ingest.findings import read_findings_file
+from tests.conftest import example_files
+
+WHEN = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def resolver(text: str, category: str) -> str | None:
+    concept = get_vocabulary().resolve(text, category=category)
+    return concept.iri if concept else None
+
+
+def mm009() -> FindingsDocument:
+    return read_findings_file(next(p for p in example_files() if "mm009" in p.name))
+
+
+def objects(graph, subject: str, predicate: str) -> set[str]:
+    return {t.object.value for t in graph.triples if t.subject.value == subject and t.predicate.value == str(predicate)}
+
+
+def test_mapping_is_deterministic() -> None:
+    first = document_to_graph(mm009(), iris=IriScheme(), resolve=resolver, generated_at=WHEN)
+    second = document_to_graph(mm009(), iris=IriScheme(), resolve=resolver, generated_at=WHEN)
+    assert first.triples == second.triples
+    assert first.content_hash == second.content_hash
+
+
+def test_publication_iri_is_the_normalized_doi() -> None:
+    graph = document_to_graph(mm009(), iris=IriScheme(), resolve=resolver, generated_at=WHEN)
+    publication = "https://doi.org/10.1056/nejmoa070596"
+    assert objects(graph, graph.graph.value, PROV.wasDerivedFrom) == {publication}
+    assert "Lenalidomide plus Dexamethasone for Relapsed Multiple Myeloma in North America" in objects(
+        graph, publication, "http://purl.org/dc/terms/title"
+    )
+
+
+def test_base_is_configurable() -> None:
+    graph = document_to_graph(mm009(), iris=IriScheme("http://kb.example.org/"), resolve=resolver, generated_at=WHEN)
+    assert graph.graph.value.startswith("http://kb.example.org/graph/source/")
+    assert any(t.subject.value.startswith("http://kb.example.org/trial/NCT00056160") for t in graph.triples)
+
+
+def test_concepts_resolve_to_ontology_iris() -> None:
+    graph = document_to_graph(mm009(), iris=IriScheme(), resolve=resolver, generated_at=WHEN)
+    drugs = {t.object.value for t in graph.triples if t.predicate.value == str(TEKB.receivesDrug)}
+    assert str(OBO.CHEBI_63791) in drugs and str(OBO.CHEBI_41879) in drugs
+    assert not graph.unresolved
+
+
+def test_mechanism_claims_get_verified_ro_edges() -> None:
+    graph = document_to_graph(mm009(), iris=IriScheme(), resolve=resolver, generated_at=WHEN)
+    edges = {(t.predicate.value, t.object.value) for t in graph.triples if t.subject.value == str(OBO.CHEBI_63791)}
+    assert (str(OBO.RO_0011016), str(OBO.GO_0071159)) in edges  # decreases activity of NF-kB complex
+    assert (str(OBO.RO_0011013), "http://identifiers.org/hgnc/1509") in edges  # increases activity of CASP8
+
+
+def test_unresolved_names_are_kept_and_reported() -> None:
+    data = mm009().model_dump(mode="json")
+    data["mechanisms"][0]["target"] = "frobnicase-7"
+    document = FindingsDocument.model_validate(data)
+    graph = document_to_graph(document, iris=IriScheme(), resolve=resolver, generated_at=WHEN)
+    assert [(u.text, u.category, u.path) for u in graph.unresolved] == [("frobnicase-7", "target", "mechanisms[0].target")]
+    local = graph.unresolved[0].iri
+    assert objects(graph, local, "http://www.w3.org/2000/01/rdf-schema#label") == {"frobnicase-7"}
+
+
+def test_hostile_text_fields_survive_the_store_round_trip() -> None:
+    from kb.store import KBStore
+
+    data = mm009().model_dump(mode="json")
+    hostile = 'x" } ; DROP ALL ; INSERT DATA { <http://evil> <http://evil> "1" } #\n>'
+    data["outcome_results"][0]["provenance"]["quote"] = hostile
+    document = FindingsDocument.model_validate(data)
+    graph = document_to_graph(document, iris=IriScheme(), resolve=resolver, generated_at=WHEN)
+    store = KBStore.memory()
+    store.replace_graph(graph.graph, graph.triples)
+    assert store.count() == len(graph.triples)
+    quotes = {q.object.value for q in store.quads() if q.predicate.value == str(TEKB.quote)}
+    assert hostile in quotes
+    assert not any(q.subject.value == "http://evil" for q in store.quads())
