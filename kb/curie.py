@@ -6,7 +6,7 @@ prefix also answers in any case (``chebi:63791``), and a few common synonyms
 
 >>> expand_curie("CHEBI:63791")
 'http://purl.obolibrary.org/obo/CHEBI_63791'
->>> expand_curie("chebi:63791")
+>>> expand_curie("Chebi:63791")
 'http://purl.obolibrary.org/obo/CHEBI_63791'
 >>> compress_iri("http://identifiers.org/hgnc/7794")
 'HGNC:7794'
@@ -23,7 +23,7 @@ from kb.errors import IdentifierError
 from kb.identifiers import normalize_curie
 from kb.paths import ontology_dir
 
-__all__ = ["get_converter", "expand_curie", "compress_iri", "looks_like_curie"]
+__all__ = ["get_converter", "expand_curie", "compress_iri", "looks_like_curie", "canonical_prefix"]
 
 _EXTRA_SYNONYMS = {"RXCUI": ["RXNORM"], "UniProtKB": ["UNIPROT"], "NCBIGene": ["GENEID", "ENTREZ"], "PMID": ["PUBMED"]}
 
@@ -41,6 +41,25 @@ def get_converter() -> curies.Converter:
     return curies.Converter(records)
 
 
+@cache
+def _prefixes_by_casefold() -> dict[str, str]:
+    converter = get_converter()
+    mapping: dict[str, str] = {}
+    for record in converter.records:
+        for name in (record.prefix, *record.prefix_synonyms):
+            mapping.setdefault(name.casefold(), record.prefix)
+    return mapping
+
+
+def canonical_prefix(prefix: str) -> str | None:
+    """The project's spelling of ``prefix`` or a synonym, in any case; None when unknown.
+
+    >>> canonical_prefix("Chebi"), canonical_prefix("rxnorm"), canonical_prefix("nope")
+    ('CHEBI', 'RXCUI', None)
+    """
+    return _prefixes_by_casefold().get(prefix.casefold())
+
+
 def looks_like_curie(text: str) -> bool:
     """True when ``text`` is ``PREFIX:local`` with a prefix the project knows.
 
@@ -49,18 +68,17 @@ def looks_like_curie(text: str) -> bool:
     """
     if ":" not in text or text.startswith(("http://", "https://")):
         return False
-    prefix = text.split(":", 1)[0]
-    return get_converter().standardize_prefix(prefix) is not None and " " not in text.strip()
+    return canonical_prefix(text.split(":", 1)[0]) is not None and " " not in text.strip()
 
 
 def expand_curie(curie: str) -> str:
     """Expand a CURIE to an IRI; raise :class:`IdentifierError` for malformed or unknown prefixes."""
     text = normalize_curie(curie)
-    iri = get_converter().expand(text)
-    if iri is None:
-        prefix = text.split(":", 1)[0]
+    prefix, local = text.split(":", 1)
+    canonical = canonical_prefix(prefix)
+    if canonical is None:
         raise IdentifierError(f"unknown CURIE prefix {prefix!r} in {curie!r}")
-    return iri
+    return get_converter().expand_pair(canonical, local)
 
 
 def compress_iri(iri: str) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pyoxigraph as ox
 
 from kb.models import FindingsDocument
 from kb.namespaces import OBO, PROV, TEKB

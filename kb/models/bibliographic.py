@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, model_validator
 
 from kb.identifiers import DOI, ISSN, ORCID, PMCID, PMID, NCT
 from kb.models.base import PartialDate, Record

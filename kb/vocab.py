@@ -1,0 +1,368 @@
+"""Name resolution: names, synonyms, CURIEs and IRIs to the vocabulary's concepts.
+
+The normalization vocabularies (``ontology/vocab/*.ttl``) are SKOS concept schemes, one per
+category. Each concept is a real ontology IRI with a preferred label, synonyms, a CURIE
+notation and cross-references (``docs/rdf-mapping.md``, "Concepts"). A
+:class:`Vocabulary` resolves text to a :class:`Concept` by IRI, by CURIE (in any prefix
+case), by cross-reference, or by name, ignoring case, accents, punctuation and Greek
+letters (:func:`normalize_name`).
+
+>>> vocabulary = get_vocabulary()
+>>> vocabulary.resolve("Revlimid").curie
+'CHEBI:63791'
+>>> vocabulary.resolve("nuclear factor κ-B", category="target").iri
+'http://purl.obolibrary.org/obo/GO_0071159'
+>>> vocabulary.resolve("NCIT:C17380").label
+'nf-kappab complex'
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kb.curie import canonical_prefix, compress_iri, expand_curie
+from kb.errors import IdentifierError, UnknownTermError, VocabularyError
+from kb.namespaces import TEKB_NS
+from kb.paths import vocabulary_dir
+
+__all__ = ["CATEGORIES", "Concept", "Vocabulary", "get_vocabulary", "normalize_name"]
+
+#: Vocabulary categories, in the order :meth:`Vocabulary.resolve` prefers them when no
+#: category is given and a name or cross-reference matches concepts of several.
+CATEGORIES: tuple[str, ...] = ("drug", "target", "condition", "outcome", "adverse_event")
+
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_CONCEPT = _SKOS + "Concept"
+_CATEGORY = TEKB_NS + "vocabularyCategory"
+_PREF, _ALT, _HIDDEN, _NOTATION = (_SKOS + name for name in ("prefLabel", "altLabel", "hiddenLabel", "notation"))
+_MATCHES = frozenset(_SKOS + name for name in ("exactMatch", "closeMatch", "relatedMatch"))
+# Lookup tiers, strongest first: the concept itself (IRI, notation), then its cross-references.
+_TIERS = ("self", "xref")
+
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma",
+    "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+}
+# Letters NFKD does not decompose into ASCII.
+_LIGATURES = {"æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ł": "l", "ı": "i"}
+_SPELLED = _GREEK | _LIGATURES
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def normalize_name(text: str) -> str:
+    """The comparison key of a name: case, accents, punctuation and spacing ignored.
+
+    Case-folds, decomposes (NFKD) and drops accents, spells Greek letters out in Latin
+    (κ → kappa), then keeps only ``a-z`` and ``0-9``.
+
+    >>> normalize_name("NF-κB"), normalize_name("NF-kappaB"), normalize_name("nf kappa b")
+    ('nfkappab', 'nfkappab', 'nfkappab')
+    >>> normalize_name("Interleukin-6"), normalize_name("IL 6")
+    ('interleukin6', 'il6')
+    >>> normalize_name("Anämie"), normalize_name("TNF-α"), normalize_name("anæmia")
+    ('anamie', 'tnfalpha', 'anaemia')
+    >>> normalize_name(" -- ")
+    ''
+    """
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    spelled = "".join(_SPELLED.get(char, char) for char in folded if not unicodedata.combining(char))
+    return _NOT_ALNUM.sub("", spelled)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A vocabulary concept: its IRI, CURIE, preferred label, category, synonyms and xrefs."""
+
+    iri: str
+    curie: str | None
+    label: str
+    category: str
+    synonyms: tuple[str, ...] = ()
+    xrefs: tuple[str, ...] = ()  # IRIs of its exact, close and related matches
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The preferred label followed by the synonyms."""
+        return (self.label, *self.synonyms)
+
+
+@dataclass
+class _Draft:
+    """What the vocabulary files say about one subject, gathered before checking."""
+
+    files: list[str] = field(default_factory=list)
+    types: set[str] = field(default_factory=set)
+    labels: list[str] = field(default_factory=list)
+    synonyms: list[str] = field(default_factory=list)
+    notations: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    matches: list[str] = field(default_factory=list)
+
+    def add(self, predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, origin: str) -> None:
+        if origin not in self.files:
+            self.files.append(origin)
+        if predicate == _RDF_TYPE and isinstance(obj, ox.NamedNode):
+            self.types.add(obj.value)
+        elif predicate in _MATCHES and isinstance(obj, ox.NamedNode):
+            if obj.value not in self.matches:
+                self.matches.append(obj.value)
+        elif isinstance(obj, ox.Literal):
+            target = {_PREF: self.labels, _ALT: self.synonyms, _HIDDEN: self.synonyms,
+                      _NOTATION: self.notations, _CATEGORY: self.categories}.get(predicate)
+            if target is not None and obj.value not in target:
+                target.append(obj.value)
+
+
+def _standard_curie(text: str) -> str | None:
+    """``text`` as a CURIE with its canonical prefix, whatever the prefix's case; else None.
+
+    >>> _standard_curie("Chebi:63791"), _standard_curie("ncbigene:3569"), _standard_curie("NF-kB")
+    ('CHEBI:63791', 'NCBIGene:3569', None)
+    >>> _standard_curie("Note: x"), _standard_curie("http://x.org/a")
+    (None, None)
+    """
+    prefix, colon, local = text.partition(":")
+    canonical = canonical_prefix(prefix)
+    if not colon or canonical is None or not local or any(char.isspace() for char in text) or local.startswith("//"):
+        return None
+    return f"{canonical}:{local}"
+
+
+def _curie_key(curie: str | None) -> str | None:
+    """A case-insensitive lookup key for a CURIE with a known prefix, else None.
+
+    >>> _curie_key("chebi:63791"), _curie_key("ncit:c17380"), _curie_key("nope:1")
+    ('chebi:63791', 'ncit:c17380', None)
+    """
+    standard = _standard_curie(curie) if curie else None
+    return standard.casefold() if standard else None
+
+
+def _as_iri(text: str) -> str | None:
+    """The IRI ``text`` names: itself (``<...>`` allowed) or its CURIE expansion; else None.
+
+    >>> _as_iri("HGNC:6018"), _as_iri("<http://x.org/a>"), _as_iri("IL-6")
+    ('http://identifiers.org/hgnc/6018', 'http://x.org/a', None)
+    """
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    if text.startswith(("http://", "https://")):
+        return text
+    curie = _standard_curie(text)
+    if curie is None:
+        return None
+    try:
+        return expand_curie(curie)
+    except IdentifierError:
+        return None
+
+
+def _check_category(category: str | None) -> tuple[str, ...]:
+    if category is None:
+        return CATEGORIES
+    if category not in CATEGORIES:
+        raise VocabularyError(f"unknown vocabulary category {category!r}: use one of {', '.join(CATEGORIES)}")
+    return (category,)
+
+
+def _concept_from(iri: str, draft: _Draft, origin: str) -> Concept:
+    """Check one subject's statements and build its :class:`Concept`."""
+    where = f"{origin}: concept <{iri}>"
+    if len(draft.categories) != 1 or draft.categories[0] not in CATEGORIES:
+        raise VocabularyError(f"{where} needs exactly one tekb:vocabularyCategory of {CATEGORIES}, has {draft.categories}")
+    if len(draft.labels) != 1:
+        raise VocabularyError(f"{where} needs exactly one skos:prefLabel, has {draft.labels}")
+    if len(draft.notations) > 1:
+        raise VocabularyError(f"{where} has several skos:notation values {draft.notations}")
+    curie = draft.notations[0] if draft.notations else compress_iri(iri)
+    if draft.notations and _as_iri(curie) != iri:
+        raise VocabularyError(f"{where}: skos:notation {curie!r} does not expand to the concept's IRI")
+    return Concept(iri, curie, draft.labels[0], draft.categories[0], tuple(draft.synonyms), tuple(draft.matches))
+
+
+class Vocabulary:
+    """The normalization vocabularies, indexed for resolving names, CURIEs and IRIs.
+
+    Build one with :meth:`load` (or use :func:`get_vocabulary`); the constructor takes
+    ready :class:`Concept` objects and checks that no two concepts of one category share a
+    name after :func:`normalize_name`, or a cross-reference.
+    """
+
+    def __init__(
+        self,
+        concepts: Iterable[Concept],
+        triples: Iterable[ox.Triple] = (),
+        *,
+        origins: Mapping[str, str] | None = None,
+    ) -> None:
+        self._origins = dict(origins or {})
+        self._concepts: dict[str, Concept] = {}
+        self._names: dict[str, dict[str, tuple[str, str]]] = {c: {} for c in CATEGORIES}
+        self._codes: dict[str, dict[str, dict[str, str]]] = {t: {c: {} for c in CATEGORIES} for t in _TIERS}
+        for concept in concepts:
+            self._add(concept)
+        self._triples = tuple(dict.fromkeys(triples))
+
+    @classmethod
+    def load(cls, paths: Iterable[Path] | None = None) -> Vocabulary:
+        """Read vocabulary files (default: every ``*.ttl`` in :func:`kb.paths.vocabulary_dir`).
+
+        Raises :class:`~kb.errors.VocabularyError`, naming the file, when a file does not
+        parse, a concept is malformed, or two concepts of one category share a name.
+        """
+        files = sorted(vocabulary_dir().glob("*.ttl")) if paths is None else [Path(p) for p in paths]
+        drafts: dict[str, _Draft] = defaultdict(_Draft)
+        triples: list[ox.Triple] = []
+        for path in files:
+            for triple in _parse(path):
+                triples.append(triple)
+                if isinstance(triple.subject, ox.NamedNode):
+                    drafts[triple.subject.value].add(triple.predicate.value, triple.object, str(path))
+                elif triple.predicate.value == _RDF_TYPE and triple.object == ox.NamedNode(_CONCEPT):
+                    raise VocabularyError(f"{path}: a skos:Concept must be an IRI, not a blank node")
+        origins = {iri: ", ".join(d.files) for iri, d in drafts.items() if _CONCEPT in d.types}
+        concepts = [_concept_from(iri, drafts[iri], origin) for iri, origin in origins.items()]
+        return cls(concepts, triples, origins=origins)
+
+    def _add(self, concept: Concept) -> None:
+        if concept.category not in CATEGORIES:
+            raise VocabularyError(f"{self._where(concept.iri)}: unknown category {concept.category!r}")
+        if concept.iri in self._concepts:
+            raise VocabularyError(f"{self._where(concept.iri)}: concept <{concept.iri}> is defined twice")
+        self._concepts[concept.iri] = concept
+        for name in concept.names:
+            self._add_name(concept, name)
+        self._add_code("self", concept, concept.iri, concept.curie)
+        for iri in concept.xrefs:
+            self._add_code("xref", concept, iri, compress_iri(iri))
+
+    def _add_name(self, concept: Concept, name: str) -> None:
+        key = normalize_name(name)
+        if not key:
+            raise VocabularyError(f"{self._where(concept.iri)}: name {name!r} of <{concept.iri}> has no letters or digits")
+        names = self._names[concept.category]
+        other = names.setdefault(key, (concept.iri, name))
+        if other[0] != concept.iri:
+            raise VocabularyError(
+                f"{self._where(concept.iri)}: {name!r} of <{concept.iri}> and {other[1]!r} of <{other[0]}> "
+                f"(in {self._where(other[0])}) are the same name {key!r} in category {concept.category!r}"
+            )
+
+    def _add_code(self, tier: str, concept: Concept, iri: str, curie: str | None) -> None:
+        codes = self._codes[tier][concept.category]
+        for code in (iri, _curie_key(curie)):
+            if code is None:
+                continue
+            other = codes.setdefault(code, concept.iri)
+            if other != concept.iri:
+                raise VocabularyError(
+                    f"{self._where(concept.iri)}: <{concept.iri}> and <{other}> (in {self._where(other)}) "
+                    f"both map {code!r} in category {concept.category!r}"
+                )
+
+    def _where(self, iri: str) -> str:
+        return self._origins.get(iri, "vocabulary")
+
+    def resolve(self, text: str, *, category: str | None = None, strict: bool = False) -> Concept | None:
+        """The concept ``text`` names: an IRI, a CURIE (any prefix case), a notation, a label or a synonym.
+
+        A CURIE or IRI that is a concept's exact, close or related match resolves to that
+        concept; a concept's own IRI wins over another concept's cross-reference. With
+        ``category``, only that category is searched; without, the first of
+        :data:`CATEGORIES` that matches wins. When nothing matches, returns None, or with
+        ``strict=True`` raises :class:`~kb.errors.UnknownTermError` naming the text, the
+        category and up to three close labels.
+
+        >>> get_vocabulary().resolve("chebi:63791").label
+        'lenalidomide'
+        >>> get_vocabulary().resolve("lenalidomide", category="target") is None
+        True
+        """
+        categories = _check_category(category)
+        concept = self._find(text.strip(), categories)
+        if concept is None and strict:
+            raise UnknownTermError(self._unknown(text, category, categories))
+        return concept
+
+    def _find(self, text: str, categories: tuple[str, ...]) -> Concept | None:
+        if not text:
+            return None
+        iri = _as_iri(text)
+        curie = _curie_key(text)
+        for tier in _TIERS:
+            for category in categories:
+                codes = self._codes[tier][category]
+                hit = codes.get(iri) if iri else None
+                hit = hit or (codes.get(curie) if curie else None)
+                if hit:
+                    return self._concepts[hit]
+        if iri is not None and curie is None:  # a full IRI is never a name
+            return None
+        key = normalize_name(text)
+        for category in categories:
+            hit_name = self._names[category].get(key)
+            if hit_name:
+                return self._concepts[hit_name[0]]
+        return None
+
+    def _unknown(self, text: str, category: str | None, categories: tuple[str, ...]) -> str:
+        labels: dict[str, str] = {}
+        for cat in categories:
+            for key, (iri, _name) in self._names[cat].items():
+                labels.setdefault(key, self._concepts[iri].label)
+        close = difflib.get_close_matches(normalize_name(text), list(labels), n=10, cutoff=0.6)
+        suggestions = list(dict.fromkeys(labels[key] for key in close))[:3]
+        scope = f"category {category!r}" if category else f"any category ({', '.join(CATEGORIES)})"
+        hint = f"did you mean {', '.join(map(repr, suggestions))}?" if suggestions else "no similar names"
+        return f"{text!r} is not in the vocabulary for {scope}; {hint}"
+
+    def get(self, iri: str) -> Concept | None:
+        """The concept with exactly this IRI, or None."""
+        return self._concepts.get(iri)
+
+    def concepts(self, category: str | None = None) -> Iterator[Concept]:
+        """The concepts, all or of one category, by category then label."""
+        categories = _check_category(category)
+        chosen = (c for c in self._concepts.values() if c.category in categories)
+        yield from sorted(chosen, key=lambda c: (CATEGORIES.index(c.category), c.label, c.iri))
+
+    def iter_triples(self) -> Iterator[ox.Triple]:
+        """Every triple of the vocabulary files, for the knowledge base's vocabulary graph."""
+        return iter(self._triples)
+
+    def iter_quads(self, graph_name: ox.NamedNode) -> Iterator[ox.Quad]:
+        """Every triple of the vocabulary files as a quad in ``graph_name``."""
+        return (ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in self._triples)
+
+    def __len__(self) -> int:
+        return len(self._concepts)
+
+    def __repr__(self) -> str:
+        return f"<Vocabulary of {len(self)} concepts>"
+
+
+def _parse(path: Path) -> Iterator[ox.Triple]:
+    """The triples of one Turtle file; a :class:`~kb.errors.VocabularyError` naming it if unreadable."""
+    try:
+        quads = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    except (SyntaxError, OSError, ValueError) as error:
+        raise VocabularyError(f"{path}: cannot read vocabulary file: {error}") from error
+    return (quad.triple for quad in quads)
+
+
+@cache
+def get_vocabulary() -> Vocabulary:
+    """The default vocabulary (every file in ``ontology/vocab/``), loaded once."""
+    return Vocabulary.load()
