@@ -22,7 +22,7 @@ from kb.vocab import get_vocabulary
 __all__ = ["app", "ingest_files"]
 
 app = typer.Typer(help="Ingest source records into the KB.", no_args_is_help=True)
-_console = Console(stderr=True, highlight=False)
+_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def ingest_files(ctx: typer.Context, reader_name: str, files: list[Path]) -> LoadReport:

@@ -47,5 +47,7 @@ def print_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: RowFo
             table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(*(_cell(value) for value in row))
-        Console(soft_wrap=False).print(table)
+        # Off a terminal (pipes, files, tests) rich would squeeze tables into 80 columns.
+        console = Console() if sys.stdout.isatty() else Console(width=240)
+        console.print(table)
         Console(stderr=True).print(f"[dim]{len(rows)} row{'s' if len(rows) != 1 else ''}[/dim]")

@@ -17,25 +17,25 @@ __all__ = ["register", "QUESTIONS"]
 #: (question, template, parameters, columns to show)
 QUESTIONS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
     (
-        "MM-009 (NCT00056160): time to progression and overall survival, lenalidomide + dexamethasone",
+        "MM-009 (Weber et al., NEJM 2007): time to progression, overall survival and response, lenalidomide + dexamethasone",
         "outcome_results",
-        {"drug": "lenalidomide", "trial": "NCT00056160"},
-        ("outcome", "kind", "arm", "reference_arm", "statistic", "value", "unit", "ci_lower", "ci_upper", "p_relation", "p_value", "status", "doi"),
+        {"drug": "lenalidomide", "doi": "10.1056/NEJMoa070596"},
+        ("outcome", "kind", "arm", "reference_arm", "statistic", "value", "unit", "ci_lower", "ci_upper", "p_relation", "p_value", "status"),
     ),
     (
-        "MM-009: grade 3-4 adverse events of lenalidomide against the placebo arm",
+        "MM-009: grade 3 or higher adverse events of lenalidomide, against the placebo arm",
         "adverse_events",
-        {"drug": "lenalidomide", "min_grade": "3", "trial": "NCT00056160"},
-        ("event", "grade", "arm", "percent", "comparator_arm", "comparator_percent", "status", "doi"),
+        {"drug": "lenalidomide", "min_grade": "3", "trial": "MM-009"},
+        ("event", "grade", "arm", "percent", "comparator_arm", "comparator_percent", "trial", "status", "doi"),
     ),
     (
-        "Overall survival across the reports of MM-009 and MM-010 (each with its own analysis and source)",
+        "Overall survival in every report of MM-009 and MM-010 (each with its own analysis, cut-off and source)",
         "outcome_results",
         {"drug": "lenalidomide", "outcome": "overall survival"},
         ("trial", "analysis", "cutoff", "kind", "arm", "reference_arm", "statistic", "value", "ci_lower", "ci_upper", "p_relation", "p_value", "doi"),
     ),
     (
-        "What does lenalidomide do to its targets? (mechanism claims, with the sentence they come from)",
+        "What does lenalidomide (asked as 'Revlimid') do to its targets? With the sentence that says so",
         "mechanisms",
         {"drug": "Revlimid"},
         ("drug", "direction", "aspect", "target", "system", "doi", "quote"),
@@ -45,7 +45,7 @@ QUESTIONS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
 
 def quickstart(ctx: typer.Context) -> None:
     """Load the bundled MM-009/MM-010 examples into the store and print answers from the catalogue."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     files = sorted(examples_dir().glob("*.yaml"))
     if not files:
         raise KBError(f"no example files in {examples_dir()}")
