@@ -1,0 +1,86 @@
+"""Running templates, and rows as named tuples with Python values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import NamedTuple, Optional
+
+import pyoxigraph as ox
+
+from kb.errors import QueryError
+from kb.query.binding import ConceptResolver, bind_parameters
+from kb.query.templates import COLUMN_TYPES, Template, load_template
+from kb.store import KBStore, SelectResult, Term
+
+__all__ = ["run_template", "to_rows", "row_type"]
+
+
+def run_template(
+    store: KBStore,
+    name: str | Template,
+    params: Mapping[str, object] | None = None,
+    *,
+    vocabulary: ConceptResolver | None = None,
+) -> list[tuple]:
+    """Run a template over ``store``; one row (of :func:`row_type`) per solution, in order."""
+    template = name if isinstance(name, Template) else load_template(name)
+    bindings = bind_parameters(template, params or {}, vocabulary=vocabulary)
+    return to_rows(template, store.select(template.text, bindings))
+
+
+def to_rows(template: Template, result: SelectResult) -> list[tuple]:
+    """The typed rows of ``result``, the solutions of ``template``'s query however it was run.
+
+    >>> from kb.store import KBStore
+    >>> template = load_template("stats")
+    >>> to_rows(template, KBStore.memory().select(template.text))[0].trials
+    0
+    """
+    if result.variables != tuple(template.columns):
+        raise QueryError(f"{template.name}: the query selects {list(result.variables)}, the header declares {list(template.columns)}")
+    row = row_type(template)
+    kinds = tuple(template.columns.items())
+    return [row(*(_value(template, column, kind, term) for (column, kind), term in zip(kinds, values))) for values in result.rows]
+
+
+def row_type(template: Template | str) -> type[tuple]:
+    """The NamedTuple class of a template's rows, e.g. ``StatsRow``; built once per header.
+
+    >>> row_type("stats")._fields[:2]
+    ('sources', 'publications')
+    """
+    template = template if isinstance(template, Template) else load_template(template)
+    return _row_type(template.name, tuple(template.columns.items()))
+
+
+@cache
+def _row_type(name: str, columns: tuple[tuple[str, str], ...]) -> type[tuple]:
+    class_name = "".join(part.capitalize() for part in name.split("_")) + "Row"
+    fields = [(column, Optional[COLUMN_TYPES[kind]]) for column, kind in columns]
+    row = NamedTuple(class_name, fields)  # type: ignore[misc]
+    row.__doc__ = f"A row of the {name!r} query template."
+    row.__module__ = "kb.query"
+    return row
+
+
+def _value(template: Template, column: str, kind: str, term: Term | None) -> object:
+    if term is None:
+        return None
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    text = term.value if isinstance(term, (ox.NamedNode, ox.Literal)) else str(term)
+    try:
+        if kind == "integer":
+            number = Decimal(text)
+            if number != number.to_integral_value():
+                raise ValueError(text)
+            return int(number)
+        if kind == "decimal":
+            return float(text)
+        if kind == "boolean":
+            return {"true": True, "1": True, "false": False, "0": False}[text]
+    except (ValueError, KeyError, InvalidOperation):
+        raise QueryError(f"{template.name}: column {column!r} expects {kind}, got {text!r}") from None
+    return text

@@ -1,0 +1,163 @@
+"""Loading query templates and checking their ``#+`` YAML headers.
+
+>>> template = load_template("trial_reports")
+>>> template.parameters["trial"].required, template.parameters["trial"].variable
+(True, 'trial_name')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb.errors import QueryError
+from kb.paths import queries_dir
+from kb.vocab import CATEGORIES
+
+__all__ = ["PARAMETER_TYPES", "COLUMN_TYPES", "Parameter", "Template", "load_template", "iter_templates"]
+
+#: The parameter types a template header may declare.
+PARAMETER_TYPES: tuple[str, ...] = ("concept", "string", "integer", "decimal", "date", "doi", "pmid", "nct", "iri")
+#: Column types and the Python type of their values (dates and times are ISO strings).
+COLUMN_TYPES: dict[str, type] = {"string": str, "integer": int, "decimal": float, "boolean": bool, "date": str, "datetime": str, "iri": str}
+
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_VARIABLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_HEADER_KEYS = {"summary", "description", "parameters", "one_of", "columns"}
+_PARAMETER_KEYS = {"type", "category", "variable", "description", "default", "required"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A declared template parameter; it binds ``?variable`` (by default ``?name``)."""
+
+    name: str
+    type: str
+    variable: str = ""
+    category: str | None = None
+    required: bool = False
+    default: object = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A query template: header fields, the query text (header included) and its file."""
+
+    name: str
+    summary: str
+    parameters: dict[str, Parameter]
+    columns: dict[str, str]
+    text: str
+    path: Path
+    description: str = ""
+    one_of: tuple[str, ...] = field(default=())
+
+    @property
+    def row_type(self) -> type[tuple]:
+        """The NamedTuple class of this template's rows (:func:`kb.query.rows.row_type`)."""
+        from kb.query.rows import row_type
+
+        return row_type(self)
+
+
+def load_template(name: str) -> Template:
+    """The template ``queries/{name}.rq``; :class:`QueryError` if unknown or malformed."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise QueryError(f"invalid template name {name!r}: use lower-case letters, digits and '_'")
+    path = queries_dir() / f"{name}.rq"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in queries_dir().glob("*.rq"))) or "none"
+        raise QueryError(f"no query template {name!r}; known templates: {known}")
+    stat = path.stat()
+    return _load(path, stat.st_mtime_ns, stat.st_size)
+
+
+def iter_templates() -> Iterator[Template]:
+    """Every template of the catalogue, by name."""
+    for path in sorted(queries_dir().glob("*.rq")):
+        yield load_template(path.stem)
+
+
+@cache
+def _load(path: Path, _mtime_ns: int, _size: int) -> Template:
+    # Cached per file version: a changed file (new mtime or size) is read again.
+    text = path.read_text(encoding="utf-8")
+    header = _parse_header(text, path)
+    where = f"{path.name}:"
+    summary = header.get("summary")
+    if not isinstance(summary, str) or not summary.strip():
+        raise QueryError(f"{where} header needs a 'summary' line")
+    parameters = {name: _parameter(name, spec, where) for name, spec in _mapping(header, "parameters", where).items()}
+    columns = _mapping(header, "columns", where)
+    if not columns:
+        raise QueryError(f"{where} header needs 'columns'")
+    for column, kind in columns.items():
+        if not _valid_variable(column) or kind not in COLUMN_TYPES:
+            raise QueryError(f"{where} column {column!r}: type must be one of {', '.join(COLUMN_TYPES)}, got {kind!r}")
+    variables = [parameter.variable for parameter in parameters.values()]
+    if len(set(variables)) != len(variables):
+        raise QueryError(f"{where} two parameters bind the same variable: {variables}")
+    one_of = header.get("one_of") or []
+    if not isinstance(one_of, list) or any(p not in parameters for p in one_of):
+        raise QueryError(f"{where} 'one_of' must list declared parameters, got {one_of!r}")
+    description = header.get("description") or ""
+    if not isinstance(description, str):
+        raise QueryError(f"{where} 'description' must be text")
+    return Template(path.stem, summary.strip(), parameters, dict(columns), text, path, description.strip(), tuple(one_of))
+
+
+def _parse_header(text: str, path: Path) -> dict[str, Any]:
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#+"):
+            break
+        lines.append(line[3:] if line.startswith("#+ ") else line[2:])
+    if not lines:
+        raise QueryError(f"{path.name}: no '#+' YAML header at the top of the file")
+    try:
+        header = yaml.safe_load("\n".join(lines))
+    except yaml.YAMLError as error:
+        raise QueryError(f"{path.name}: malformed '#+' header: {error}") from error
+    if not isinstance(header, dict):
+        raise QueryError(f"{path.name}: the '#+' header must be a YAML mapping")
+    unknown = set(header) - _HEADER_KEYS
+    if unknown:
+        raise QueryError(f"{path.name}: unknown header keys {sorted(unknown)}; use {sorted(_HEADER_KEYS)}")
+    return header
+
+
+def _mapping(header: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = header.get(key) or {}
+    if not isinstance(value, dict):
+        raise QueryError(f"{where} '{key}' must be a mapping")
+    return value
+
+
+def _parameter(name: object, spec: object, where: str) -> Parameter:
+    if not isinstance(name, str) or not _valid_variable(name):
+        raise QueryError(f"{where} parameter name {name!r} is not a SPARQL variable name")
+    if not isinstance(spec, dict) or set(spec) - _PARAMETER_KEYS:
+        raise QueryError(f"{where} parameter {name!r} must be a mapping with keys among {sorted(_PARAMETER_KEYS)}")
+    kind, category = spec.get("type"), spec.get("category")
+    if kind not in PARAMETER_TYPES:
+        raise QueryError(f"{where} parameter {name!r}: type must be one of {', '.join(PARAMETER_TYPES)}, got {kind!r}")
+    if (kind == "concept") != (category is not None) or (category is not None and category not in CATEGORIES):
+        raise QueryError(f"{where} parameter {name!r}: a concept needs a category of {', '.join(CATEGORIES)}, and only a concept has one")
+    variable = spec.get("variable", name)
+    if not isinstance(variable, str) or not _valid_variable(variable):
+        raise QueryError(f"{where} parameter {name!r}: variable {variable!r} is not a SPARQL variable name")
+    required, default = spec.get("required", False), spec.get("default")
+    if not isinstance(required, bool) or (required and default is not None):
+        raise QueryError(f"{where} parameter {name!r}: 'required' must be true or false, and a required parameter has no default")
+    return Parameter(name, kind, variable, category, required, default, str(spec.get("description") or ""))
+
+
+def _valid_variable(name: str) -> bool:
+    return bool(_VARIABLE_RE.match(name))
