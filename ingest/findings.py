@@ -23,6 +23,29 @@ __all__ = ["FindingsReader", "read_findings_file", "format_location"]
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that rejects a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _reject_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate key(s) {', '.join(map(repr, duplicates))}")
+    return dict(pairs)
+
+
 def format_location(location: tuple[int | str, ...]) -> str:
     """A pydantic error location as a record path.
 
@@ -47,12 +70,14 @@ def _parse(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise FindingsFileError(str(path), [("", f"cannot read file: {error}")]) from error
     try:
-        return yaml.safe_load(text) if kind == "yaml" else json.loads(text)
+        if kind == "yaml":
+            return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return json.loads(text, object_pairs_hook=_reject_duplicate_json_keys)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise FindingsFileError(str(path), [(where, f"invalid YAML: {error.problem}")]) from error
-    except (yaml.YAMLError, json.JSONDecodeError) as error:
+    except (yaml.YAMLError, ValueError) as error:  # JSONDecodeError is a ValueError
         raise FindingsFileError(str(path), [("", f"invalid {kind.upper()}: {error}")]) from error
 
 
