@@ -105,6 +105,20 @@ def _add_common(
         add(node, PROV.generatedAtTime, date_time(provenance.time.isoformat()))
 
 
+def _add_trial_result(
+    context: MappingContext,
+    result: OutcomeResult | AdverseEventResult,
+    node: ox.NamedNode,
+    kind: object,
+    defaults: FindingDefaults,
+) -> None:
+    """What every result of a trial has: its type, common provenance, trial and analysis."""
+    context.add(node, RDF.type, iri(kind))
+    _add_common(context, node, result.key, result.status, result.provenance, defaults, _CLINICAL_STUDY_EVIDENCE)
+    context.add(node, TEKB.inTrial, defaults.trials[result.trial])
+    context.add(node, TEKB.analysis, defaults.analyses.get(result.analysis) if result.analysis else None)
+
+
 def _number(value: float | None) -> ox.Literal | None:
     return decimal(value) if value is not None else None
 
@@ -116,10 +130,7 @@ def _count(value: int | None) -> ox.Literal | None:
 def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.NamedNode, defaults: FindingDefaults, path: str) -> None:
     """Describe an outcome result with its per-arm measurements and comparisons."""
     add = context.add
-    add(node, RDF.type, iri(TEKB.OutcomeResult))
-    _add_common(context, node, result.key, result.status, result.provenance, defaults, _CLINICAL_STUDY_EVIDENCE)
-    add(node, TEKB.inTrial, defaults.trials[result.trial])
-    add(node, TEKB.analysis, defaults.analyses.get(result.analysis) if result.analysis else None)
+    _add_trial_result(context, result, node, TEKB.OutcomeResult, defaults)
     add(node, TEKB.outcome, context.concept(result.outcome, "outcome", f"{path}.outcome"))
     add(node, TEKB.outcomeRole, string(result.role.value) if result.role else None)
     add(node, TEKB.conclusion, string(result.conclusion.value) if result.conclusion else None)
@@ -161,10 +172,7 @@ def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.
 def add_adverse_event(context: MappingContext, result: AdverseEventResult, node: ox.NamedNode, defaults: FindingDefaults, path: str) -> None:
     """Describe an adverse-event result with each arm's incidence."""
     add = context.add
-    add(node, RDF.type, iri(TEKB.AdverseEventResult))
-    _add_common(context, node, result.key, result.status, result.provenance, defaults, _CLINICAL_STUDY_EVIDENCE)
-    add(node, TEKB.inTrial, defaults.trials[result.trial])
-    add(node, TEKB.analysis, defaults.analyses.get(result.analysis) if result.analysis else None)
+    _add_trial_result(context, result, node, TEKB.AdverseEventResult, defaults)
     add(node, TEKB.event, context.concept(result.event, "adverse_event", f"{path}.event"))
     add(node, TEKB.grade, string(result.grade.value))
     add(node, TEKB.minGrade, integer(result.grade.minimum))
