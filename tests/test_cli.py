@@ -195,3 +195,10 @@ def test_stats_counts(built) -> None:
     (stats,) = rows(built("stats", "--format", "json"))
     assert stats["sources"] == len(example_files())
     assert stats["mechanism_claims"] == 3 and stats["unresolved_concepts"] == 0
+
+
+@pytest.mark.parametrize("fmt,header", [("evidence-csv", "log_estimate,se"), ("adverse-events-csv", "n_affected,n_at_risk,percent")])
+def test_export_tables(built, fmt: str, header: str) -> None:
+    result = built("export", "--format", fmt)
+    assert result.code == 0, result.stderr
+    assert header in result.stdout.splitlines()[0]

@@ -16,6 +16,7 @@ from kb.cli.context import open_kb, settings
 from kb.cli.output import RowFormat, print_rows
 from kb.errors import KBError, ValidationFailed
 from kb.export import EXPORT_FORMATS, write_rdf
+from kb.tables import TABLE_FORMATS, write_table
 from kb.loader import ensure_vocabulary, list_sources, remove_source
 from kb.models import FindingsDocument
 from kb.rdf.terms import iri
@@ -92,12 +93,20 @@ def sparql(
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS)}.")] = "nquads",
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS + TABLE_FORMATS)}.")] = "nquads",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: standard output).")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Export only this source's graph.")] = None,
 ) -> None:
-    """Export the KB (or one source) as RDF; quad formats keep the named graphs."""
+    """Export the KB (or one source) as RDF, or as evidence tables for meta-analysis (CSV)."""
     with open_kb(ctx, read_only=True) as store:
+        if fmt in TABLE_FORMATS:
+            if source is not None:
+                raise KBError("--source applies to RDF formats; tables cover the whole KB")
+            count = write_table(store, output or sys.stdout.buffer, format=fmt)
+            sys.stdout.flush()
+            if output is not None:
+                _console.print(f"wrote {output} ({count} rows)")
+            return
         graph = None
         if source is not None:
             graph = iri(settings(ctx).iris.source_graph(source))
