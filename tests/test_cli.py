@@ -202,3 +202,16 @@ def test_export_tables(built, fmt: str, header: str) -> None:
     result = built("export", "--format", fmt)
     assert result.code == 0, result.stderr
     assert header in result.stdout.splitlines()[0]
+
+
+def test_graph_paths_prints_a_trial_finding(built) -> None:
+    result = built("graph", "paths", "lenalidomide", "overall survival")
+    assert result.code == 0, result.stderr
+    assert "MM-009" in result.stdout and "hazard_ratio 0.44" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "node-link", "cytoscape"])
+def test_export_graph_formats(built, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"kb.{fmt}"
+    assert built("export", "--format", fmt, "-o", str(out)).code == 0
+    assert out.stat().st_size > 0

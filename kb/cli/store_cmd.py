@@ -16,6 +16,7 @@ from kb.cli.context import open_kb, settings
 from kb.cli.output import RowFormat, print_rows
 from kb.errors import KBError, ValidationFailed
 from kb.export import EXPORT_FORMATS, write_rdf
+from kb.network import GRAPH_FORMATS, to_networkx, write_graph
 from kb.tables import TABLE_FORMATS, write_table
 from kb.loader import ensure_vocabulary, list_sources, remove_source
 from kb.models import FindingsDocument
@@ -93,12 +94,18 @@ def sparql(
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS + TABLE_FORMATS)}.")] = "nquads",
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS + TABLE_FORMATS + GRAPH_FORMATS)}.")] = "nquads",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: standard output).")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Export only this source's graph.")] = None,
 ) -> None:
     """Export the KB (or one source) as RDF, or as evidence tables for meta-analysis (CSV)."""
     with open_kb(ctx, read_only=True) as store:
+        if fmt in GRAPH_FORMATS:
+            if source is not None:
+                raise KBError("--source applies to RDF formats; graph files cover the whole KB")
+            write_graph(to_networkx(store), output or sys.stdout.buffer, format=fmt)
+            sys.stdout.flush()
+            return
         if fmt in TABLE_FORMATS:
             if source is not None:
                 raise KBError("--source applies to RDF formats; tables cover the whole KB")

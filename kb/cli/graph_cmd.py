@@ -1,0 +1,77 @@
+"""``kb graph``: network analyses over the KB (paths, neighbours, co-authors, hubs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kb.cli.context import open_kb
+from kb.cli.output import RowFormat, print_rows
+from kb.network import coauthors, describe_edge, find_node, hubs, iter_paths, neighbours, to_networkx
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Network analyses over the KB's entities.", no_args_is_help=True)
+
+
+def _graph(ctx: typer.Context):
+    with open_kb(ctx, read_only=True) as store:
+        return to_networkx(store)
+
+
+@app.command()
+def paths(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Argument(help="From: a name, CURIE, IRI or label, e.g. lenalidomide.")],
+    end: Annotated[str, typer.Argument(help="To, e.g. 'overall survival'.")],
+    limit: Annotated[int, typer.Option(help="At most this many paths.")] = 5,
+) -> None:
+    """Shortest paths from one entity to another, with the findings' numbers and sources on each step."""
+    graph = _graph(ctx)
+    a, b = find_node(graph, start), find_node(graph, end)
+    console = Console(highlight=False, soft_wrap=True)
+    count = 0
+    for path in iter_paths(graph, a, b, limit=limit):
+        count += 1
+        steps = [graph.nodes[path[0][0]]["label"]]
+        for _, target, data in path:
+            steps.append(f"--{describe_edge(data)}--> {graph.nodes[target]['label']}")
+        console.print(f"{count}. " + " ".join(steps), markup=False)
+    if not count:
+        console.print(f"no path from {graph.nodes[a]['label']!r} to {graph.nodes[b]['label']!r}", markup=False)
+
+
+@app.command("neighbours")
+def neighbours_command(
+    ctx: typer.Context,
+    node: Annotated[str, typer.Argument(help="A name, CURIE, IRI or label.")],
+    depth: Annotated[int, typer.Option(help="How many steps out.")] = 1,
+    fmt: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
+) -> None:
+    """Entities within DEPTH steps of NODE."""
+    graph = _graph(ctx)
+    print_rows(("label", "kind", "distance"), neighbours(graph, find_node(graph, node), depth=depth), fmt)
+
+
+@app.command("coauthors")
+def coauthors_command(
+    ctx: typer.Context,
+    author: Annotated[str, typer.Argument(help="Author name as the KB holds it, or ORCID IRI.")],
+    fmt: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
+) -> None:
+    """Co-authors of AUTHOR with the number of shared publications."""
+    graph = _graph(ctx)
+    print_rows(("coauthor", "shared_publications"), coauthors(graph, find_node(graph, author)), fmt)
+
+
+@app.command("hubs")
+def hubs_command(
+    ctx: typer.Context,
+    top: Annotated[int, typer.Option(help="How many per kind.")] = 5,
+    fmt: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
+) -> None:
+    """The most connected entities of each kind."""
+    rows = [(kind, label, degree) for kind, items in hubs(_graph(ctx), top=top).items() for label, degree in items]
+    print_rows(("kind", "label", "degree"), rows, fmt)
