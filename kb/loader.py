@@ -66,25 +66,32 @@ def _stored_hash(store: KBStore, graph: ox.NamedNode) -> str | None:
     return None
 
 
-def _vocabulary_files() -> list[Path]:
-    return [ontology_dir() / "tekb.ttl", *sorted((ontology_dir() / "vocab").glob("*.ttl"))]
+def _ontology_triples() -> tuple[bytes, list[ox.Triple]]:
+    path = ontology_dir() / "tekb.ttl"
+    data = path.read_bytes()
+    try:
+        return data, [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+    except SyntaxError as error:
+        raise KBError(f"{path}: invalid Turtle: {error}") from error
 
 
-def ensure_vocabulary(store: KBStore, iris: IriScheme) -> bool:
-    """Load the ontology and vocabularies into the vocabulary graph if they changed; True if loaded."""
-    files = _vocabulary_files()
-    digest = hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+def ensure_vocabulary(store: KBStore, iris: IriScheme, vocabulary: Vocabulary) -> bool:
+    """Put the ontology and ``vocabulary`` in the vocabulary graph if they changed; True if written.
+
+    The graph holds exactly the vocabulary names are resolved with, so what a query labels and
+    what an ingest resolved cannot drift apart.
+    """
+    ontology_bytes, ontology = _ontology_triples()
+    vocabulary_triples = list(vocabulary.iter_triples())
+    digest = hashlib.sha256(ontology_bytes)
+    for line in sorted(str(triple) for triple in vocabulary_triples):
+        digest.update(line.encode("utf-8"))
     graph = iri(iris.vocabulary_graph())
-    if _stored_hash(store, graph) == digest:
+    if _stored_hash(store, graph) == digest.hexdigest():
         return False
-    triples: list[ox.Triple] = []
-    for path in files:
-        try:
-            triples.extend(quad.triple for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
-        except SyntaxError as error:
-            raise KBError(f"{path}: invalid Turtle: {error}") from error
+    triples = [*ontology, *vocabulary_triples]
     triples.append(ox.Triple(graph, iri(RDFS.label), string("ontology and normalization vocabularies")))
-    triples.append(ox.Triple(graph, iri(TEKB.contentHash), string(digest)))
+    triples.append(ox.Triple(graph, iri(TEKB.contentHash), string(digest.hexdigest())))
     store.replace_graph(graph, triples)
     return True
 
@@ -99,7 +106,7 @@ def load_documents(
 ) -> LoadReport:
     """Load each ``(file name, document)``; a failing source is reported and the rest go on."""
     report = LoadReport()
-    ensure_vocabulary(store, iris)
+    ensure_vocabulary(store, iris, vocabulary)
 
     def resolve(text: str, category: str) -> str | None:
         concept = vocabulary.resolve(text, category=category)

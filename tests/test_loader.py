@@ -98,3 +98,20 @@ def test_canonical_hash_ignores_yaml_formatting(tmp_path: Path) -> None:
     report = load(store, [as_json])
     assert [s.status for s in report.loaded] == [LoadStatus.unchanged]
     assert isinstance(read_findings_file(as_json), FindingsDocument)
+
+
+def test_vocabulary_graph_holds_the_vocabulary_used_to_resolve() -> None:
+    """The graph follows the Vocabulary object handed in, not the files on disk."""
+    from kb.loader import ensure_vocabulary
+    from kb.paths import vocabulary_dir
+    from kb.vocab import Vocabulary
+
+    store = KBStore.memory()
+    drugs_only = Vocabulary.load([vocabulary_dir() / "drugs.ttl"])
+    assert ensure_vocabulary(store, IriScheme(), drugs_only)
+    labels = {q.object.value for q in store.quads() if q.predicate.value.endswith("#prefLabel")}
+    assert "lenalidomide" in labels and "neutropenia" not in labels
+    assert not ensure_vocabulary(store, IriScheme(), Vocabulary.load([vocabulary_dir() / "drugs.ttl"]))
+    assert ensure_vocabulary(store, IriScheme(), get_vocabulary())
+    labels = {q.object.value for q in store.quads() if q.predicate.value.endswith("#prefLabel")}
+    assert "neutropenia" in labels

@@ -21,6 +21,7 @@ from kb.tables import TABLE_FORMATS, write_table
 from kb.loader import ensure_vocabulary, list_sources, remove_source
 from kb.models import FindingsDocument
 from kb.rdf.terms import iri
+from kb.vocab import get_vocabulary
 
 __all__ = ["register"]
 
@@ -47,7 +48,7 @@ _RESULTS = {
 def init(ctx: typer.Context) -> None:
     """Create the store (if needed) and load the ontology and vocabularies."""
     with open_kb(ctx) as store:
-        loaded = ensure_vocabulary(store, settings(ctx).iris)
+        loaded = ensure_vocabulary(store, settings(ctx).iris, get_vocabulary())
         _console.print(f"store ready at {store.path or ':memory:'} ({'vocabulary loaded' if loaded else 'vocabulary up to date'})")
 
 
