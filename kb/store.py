@@ -97,14 +97,19 @@ class KBStore:
             else:
                 location.mkdir(parents=True, exist_ok=True)
                 store = ox.Store(str(location))
-        except OSError as error:
-            raise StoreError(f"cannot open store at {location}: {_first_line(error)}") from error
+        except (OSError, RuntimeError) as error:  # RocksDB reports a store in use as RuntimeError
+            hint = " (is another kb process writing to it?)" if isinstance(error, RuntimeError) else ""
+            raise StoreError(f"cannot open store at {location}: {_first_line(error)}{hint}") from error
         return cls(store, path=location, read_only=read_only)
 
     def close(self) -> None:
-        """Flush pending writes (the store is closed when garbage-collected)."""
+        """Flush pending writes and release the database, so another handle can open it."""
+        if self._store is None:
+            return
         if not self.read_only and self.path is not None:
             self._store.flush()
+        if self.path is not None:  # an in-memory store would lose its data
+            self._store = None
 
     def __enter__(self) -> "KBStore":
         return self
@@ -115,6 +120,11 @@ class KBStore:
     @property
     def oxigraph(self) -> ox.Store:
         """The underlying :class:`pyoxigraph.Store`, for bulk operations and tools."""
+        return self._live()
+
+    def _live(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError(f"the store at {self.path} is closed")
         return self._store
 
     # -- reading -----------------------------------------------------------------------
@@ -146,7 +156,7 @@ class KBStore:
     def _query(self, query: str, bindings: Mapping[str, Term] | None):
         text = bind_values(query, bindings or {})
         try:
-            return self._store.query(text, use_default_graph_as_union=True)
+            return self._live().query(text, use_default_graph_as_union=True)
         except SyntaxError as error:
             raise QueryError(f"SPARQL syntax error: {_first_line(error)}") from error
         except OSError as error:
@@ -154,21 +164,21 @@ class KBStore:
 
     def quads(self, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
         """Every quad, or those of one graph."""
-        return iter(self._store.quads_for_pattern(None, None, None, graph))
+        return iter(self._live().quads_for_pattern(None, None, None, graph))
 
     def named_graphs(self) -> list[ox.NamedNode]:
         """The named graphs in the store."""
-        return [graph for graph in self._store.named_graphs() if isinstance(graph, ox.NamedNode)]
+        return [graph for graph in self._live().named_graphs() if isinstance(graph, ox.NamedNode)]
 
     def has_graph(self, graph: ox.NamedNode) -> bool:
         """Whether ``graph`` holds any quad."""
-        return next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is not None
+        return next(iter(self._live().quads_for_pattern(None, None, None, graph)), None) is not None
 
     def count(self, graph: ox.NamedNode | None = None) -> int:
         """Number of quads in the store, or in one graph."""
         if graph is None:
-            return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, graph))
+            return len(self._live())
+        return sum(1 for _ in self._live().quads_for_pattern(None, None, None, graph))
 
     # -- writing -----------------------------------------------------------------------
     def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
@@ -197,9 +207,9 @@ class KBStore:
             kwargs["to_graph"] = graph
         try:
             if isinstance(source, Path):
-                self._store.load(path=str(source), **kwargs)
+                self._live().load(path=str(source), **kwargs)
             else:
-                self._store.load(source, **kwargs)
+                self._live().load(source, **kwargs)
         except SyntaxError as error:
             raise StoreError(f"cannot parse {format} input: {_first_line(error)}") from error
         except OSError as error:
@@ -211,13 +221,13 @@ class KBStore:
         if graph is not None:
             kwargs["from_graph"] = graph
         try:
-            self._store.dump(str(output) if isinstance(output, Path) else output, **kwargs)
+            self._live().dump(str(output) if isinstance(output, Path) else output, **kwargs)
         except (OSError, ValueError) as error:
             raise StoreError(f"export failed: {_first_line(error)}") from error
 
     def _update(self, update: str) -> None:
         try:
-            self._store.update(update)
+            self._live().update(update)
         except (SyntaxError, OSError) as error:
             raise StoreError(f"write failed, store unchanged: {_first_line(error)}") from error
 

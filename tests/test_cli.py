@@ -215,3 +215,27 @@ def test_export_graph_formats(built, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"kb.{fmt}"
     assert built("export", "--format", fmt, "-o", str(out)).code == 0
     assert out.stat().st_size > 0
+
+
+def test_validate_fails_on_a_non_conforming_kb(built, tmp_path: Path) -> None:
+    """An out-of-vocabulary curation status, written past the models, is caught by SHACL."""
+    from kb.store import KBStore
+
+    store_path = tmp_path / "store"
+    with KBStore.open(store_path) as store:
+        store.oxigraph.update(
+            'PREFIX tekb: <https://w3id.org/trial-evidence-kb/ontology#> '
+            'DELETE { GRAPH ?g { ?f tekb:curationStatus ?s } } INSERT { GRAPH ?g { ?f tekb:curationStatus "maybe" } } '
+            'WHERE { GRAPH ?g { ?f tekb:curationStatus ?s } }'
+        )
+    result = built("validate")
+    assert result.code == 1
+    assert "does not conform" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_reader_is_a_clear_error() -> None:
+    from kb.errors import KBError
+    from kb.readers import get_reader
+
+    with pytest.raises(KBError, match="no reader named 'endnote'; installed readers: findings"):
+        get_reader("endnote")

@@ -84,3 +84,20 @@ def test_persistent_store_reopens(tmp_path: Path) -> None:
 def test_read_only_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no store at"):
         KBStore.open(tmp_path / "absent", read_only=True)
+
+
+def test_unparsable_rdf_load_is_a_clear_error_and_changes_nothing() -> None:
+    store = KBStore.memory()
+    store.replace_graph(G1, triples("a", 2))
+    before = set(store.quads())
+    with pytest.raises(StoreError, match="cannot parse nquads input"):
+        store.load(b'<http://example.org/s> <http://example.org/p> "unterminated .\n', format="nquads")
+    assert set(store.quads()) == before
+
+
+def test_a_closed_store_says_so(tmp_path: Path) -> None:
+    with KBStore.open(tmp_path / "store") as store:
+        store.replace_graph(G1, triples("a", 1))
+    with pytest.raises(StoreError, match="is closed"):
+        store.count()
+    assert KBStore.open(tmp_path / "store", read_only=True).count(G1) == 1  # the database was released
