@@ -124,8 +124,8 @@ def describe_edge(data: dict[str, Any]) -> str:
         if "ci_lower" in data and "ci_upper" in data:
             figure += f" ({data['ci_lower']}-{data['ci_upper']})"
         parts.append(figure)
-    for key in ("direction", "aspect", "grade", "arm", "analysis"):
-        if key in data and key not in ("arm",):
+    for key in ("direction", "aspect", "grade", "analysis"):
+        if key in data:
             parts.append(str(data[key]))
     if "percent" in data:
         parts.append(f"{data['percent']}%")

@@ -19,7 +19,7 @@ from kb.models import FindingsDocument
 from kb.readers import get_reader
 from kb.vocab import get_vocabulary
 
-__all__ = ["app", "ingest_files"]
+__all__ = ["app", "ingest_files", "print_report"]
 
 app = typer.Typer(help="Ingest source records into the KB.", no_args_is_help=True)
 _console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -46,7 +46,8 @@ def ingest_files(ctx: typer.Context, reader_name: str, files: list[Path]) -> Loa
     return report
 
 
-def _print_report(report: LoadReport, *, quiet: bool, as_json: bool) -> None:
+def print_report(report: LoadReport, *, quiet: bool, as_json: bool) -> None:
+    """Print what a load did: a JSON summary on stdout, or one line per source on stderr."""
     if as_json:
         payload = {
             "loaded": [{"source": s.source_id, "status": s.status.value, "triples": s.triples, "file": s.file} for s in report.loaded],
@@ -76,6 +77,6 @@ def findings(
 ) -> None:
     """Ingest curated findings files; each file is one source, loaded all or nothing."""
     report = ingest_files(ctx, "findings", files)
-    _print_report(report, quiet=quiet, as_json=as_json)
+    print_report(report, quiet=quiet, as_json=as_json)
     if report.failed:
         raise typer.Exit(code=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from kb.cli.ingest_cmd import _print_report, ingest_files
+from kb.cli.ingest_cmd import print_report, ingest_files
 from kb.cli.output import RowFormat, print_rows
 from kb.cli.context import open_kb, settings
 from kb.errors import KBError
@@ -51,7 +51,7 @@ def quickstart(ctx: typer.Context) -> None:
         raise KBError(f"no example files in {examples_dir()}")
     console.print(f"[bold]Building the KB[/bold] at {settings(ctx).store_path} from {len(files)} example files")
     report = ingest_files(ctx, "findings", files)
-    _print_report(report, quiet=False, as_json=False)
+    print_report(report, quiet=False, as_json=False)
     if report.failed:
         raise KBError(f"{len(report.failed)} example file(s) failed to load")
     with open_kb(ctx, read_only=True) as store:

@@ -39,12 +39,16 @@ class Author(Record):
         return self
 
     @property
+    def initials_or_derived(self) -> str:
+        """The initials given, else those of the given names ('Donna M' -> 'DM')."""
+        return self.initials or "".join(part[0] for part in (self.given or "").replace("-", " ").split() if part)
+
+    @property
     def display_name(self) -> str:
         """The name as cited: 'Weber DM', or the collective's name."""
         if self.collective:
             return self.collective
-        initials = self.initials or "".join(part[0] for part in (self.given or "").replace("-", " ").split() if part)
-        return f"{self.family} {initials}".strip()
+        return f"{self.family} {self.initials_or_derived}".strip()
 
 
 class AbstractSection(Record):

@@ -96,7 +96,7 @@ class IriScheme:
             return f"https://orcid.org/{author.orcid}"
         if author.collective:
             return f"{self.base}organization/{slug(author.collective)}"
-        initials = author.initials or "".join(p[0] for p in (author.given or "").replace("-", " ").split() if p)
+        initials = author.initials_or_derived
         return f"{self.base}person/{slug(author.family or '')}-{slug(initials) if initials else 'x'}"
 
     def journal(self, journal: Journal) -> str:
