@@ -58,6 +58,26 @@ class TEKB(DefinedNamespace):
     OverallResponseRate: URIRef
     CompleteResponseRate: URIRef
     DurationOfResponse: URIRef
+    # bibliographic and registry records (issue 3/4)
+    RegistryRecord: URIRef
+    Grant: URIRef
+    MeshHeading: URIRef
+    AbstractSection: URIRef
+    grant: URIRef
+    grantId: URIRef
+    fundingAgency: URIRef
+    fundingCountry: URIRef
+    meshHeading: URIRef
+    meshDescriptor: URIRef
+    meshQualifier: URIRef
+    majorTopic: URIRef
+    abstractSection: URIRef
+    sectionLabel: URIRef
+    sectionCategory: URIRef
+    position: URIRef
+    affiliation: URIRef
+    lastUpdated: URIRef
+    registryVersion: URIRef
     # source provenance
     sourceId: URIRef
     sourceKind: URIRef

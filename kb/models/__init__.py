@@ -5,8 +5,8 @@ extraction tools.
 """
 
 from kb.models.base import ConceptName, Key, PartialDate, Record
-from kb.models.bibliographic import AbstractSection, Author, Journal, MeshHeading, Publication
-from kb.models.document import SCHEMA_VERSION, FindingsDocument, SourceInfo
+from kb.models.bibliographic import AbstractSection, Author, CitedWork, Grant, Journal, MeshHeading, Publication
+from kb.models.document import SCHEMA_VERSION, FindingsDocument, RegistryRecord, SourceInfo, SourceKind
 from kb.models.findings import (
     AdverseEventResult,
     ArmEventCount,
@@ -30,9 +30,9 @@ from kb.models.trial import Analysis, AnalysisKind, Arm, ArmRole, Blinding, Inte
 
 __all__ = [
     "AbstractSection", "AdverseEventResult", "Agent", "Analysis", "AnalysisKind", "Arm", "ArmEventCount",
-    "ArmMeasurement", "ArmRole", "Aspect", "Author", "Blinding", "Comparison", "ConceptName", "Conclusion",
+    "ArmMeasurement", "ArmRole", "Aspect", "Author", "CitedWork", "Blinding", "Comparison", "ConceptName", "Conclusion",
     "CurationStatus", "Direction", "EffectMeasure", "ExperimentalSystem", "ExtractionMethod", "FindingsDocument",
-    "Grade", "Intervention", "Journal", "Key", "MechanismClaim", "MechanismKind", "MeshHeading", "OutcomeResult",
+    "Grade", "Grant", "Intervention", "Journal", "Key", "MechanismClaim", "MechanismKind", "MeshHeading", "OutcomeResult",
     "OutcomeRole", "PRelation", "PartialDate", "Phase", "Provenance", "Publication", "Record", "SCHEMA_VERSION",
-    "SourceInfo", "Statistic", "Trial",
+    "RegistryRecord", "SourceInfo", "SourceKind", "Statistic", "Trial",
 ]

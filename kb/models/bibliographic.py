@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 from kb.identifiers import DOI, ISSN, ORCID, PMCID, PMID, NCT
 from kb.models.base import PartialDate, Record
 
-__all__ = ["Journal", "Author", "AbstractSection", "MeshHeading", "Publication"]
+__all__ = ["Journal", "Author", "AbstractSection", "MeshHeading", "Grant", "CitedWork", "Publication"]
 
 
 class Journal(Record):
@@ -68,6 +68,34 @@ class MeshHeading(Record):
     qualifiers: tuple[str, ...] = Field(default=(), description="Qualifier names, e.g. 'drug therapy'.")
 
 
+class Grant(Record):
+    """A grant or award that funded the work."""
+
+    id: str | None = Field(default=None, description="Grant or award number as printed, e.g. 'R01 CA123456'.")
+    agency: str | None = Field(default=None, description="Funding agency, e.g. 'NCI NIH HHS'.")
+    country: str | None = Field(default=None, description="Country of the agency, as printed.")
+
+    @model_validator(mode="after")
+    def _named(self) -> "Grant":
+        if not (self.id or self.agency):
+            raise ValueError("a grant needs an 'id' or an 'agency'")
+        return self
+
+
+class CitedWork(Record):
+    """A work in the publication's reference list: by DOI or PMID when known, else as printed."""
+
+    doi: DOI | None = Field(default=None, description="DOI of the cited work.")
+    pmid: PMID | None = Field(default=None, description="PubMed id of the cited work.")
+    citation: str | None = Field(default=None, description="The reference as printed, when no identifier is known.")
+
+    @model_validator(mode="after")
+    def _identified(self) -> "CitedWork":
+        if not (self.doi or self.pmid or self.citation):
+            raise ValueError("a cited work needs a 'doi', a 'pmid' or a 'citation'")
+        return self
+
+
 class Publication(Record):
     """A published report: journal article, conference abstract, or other citable work.
 
@@ -91,6 +119,8 @@ class Publication(Record):
     keywords: tuple[str, ...] = Field(default=(), description="Author keywords.")
     registry_ids: tuple[NCT, ...] = Field(default=(), description="Trial registry numbers the publication reports (NCT ids).")
     language: str | None = Field(default=None, description="Language code or name, e.g. 'eng'.")
+    grants: tuple[Grant, ...] = Field(default=(), description="Grants that funded the work.")
+    references: tuple[CitedWork, ...] = Field(default=(), description="Works the publication cites, in order.")
 
     @model_validator(mode="after")
     def _identified(self) -> "Publication":

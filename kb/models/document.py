@@ -1,35 +1,73 @@
-"""A findings file: one source record (a report) with the trials and findings it gives.
+"""A source record (a report, a bibliographic record or a registry record) with what it gives.
 
-One findings file is one source: it becomes one named graph, and ingesting it is all
-or nothing.
+One source record is one source: it becomes one named graph, and ingesting it is all
+or nothing. A findings file is one source; so is each record of a PubMed, Crossref,
+RIS, ... file, and each ClinicalTrials.gov study.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from kb.models.base import Key, Record
+from kb.identifiers import NCT
+from kb.models.base import Key, PartialDate, Record
 from kb.models.bibliographic import Publication
 from kb.models.findings import AdverseEventResult, MechanismClaim, OutcomeResult
 from kb.models.provenance import Agent, CurationStatus, ExtractionMethod
 from kb.models.trial import Analysis, Trial
 
-__all__ = ["SourceInfo", "FindingsDocument", "SCHEMA_VERSION"]
+__all__ = ["SourceKind", "RegistryRecord", "SourceInfo", "FindingsDocument", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 
 
+class SourceKind(StrEnum):
+    """Where a source record comes from; decides which source's values a merged record prefers."""
+
+    findings = "findings"  # a curated findings file (YAML/JSON)
+    pubmed = "pubmed"  # PubMed XML (efetch or a PubmedArticleSet file)
+    medline = "medline"  # MEDLINE/.nbib text
+    crossref = "crossref"  # Crossref REST /works
+    csl = "csl"  # CSL-JSON
+    bibtex = "bibtex"
+    ris = "ris"
+    ctgov = "ctgov"  # ClinicalTrials.gov (API v2 JSON or legacy XML)
+
+
+class RegistryRecord(Record):
+    """A trial registry record that is itself the source (e.g. a ClinicalTrials.gov study)."""
+
+    registry_id: NCT = Field(description="The study's registry id, e.g. NCT01029262.")
+    url: str = Field(min_length=1, description="Where the record is published, e.g. https://clinicaltrials.gov/study/NCT01029262.")
+    title: str | None = Field(default=None, description="The study's brief title.")
+    last_updated: PartialDate | None = Field(default=None, description="Date the registry last updated the record.")
+    version: str | None = Field(default=None, description="Registry version or processing note, as given.")
+
+
 class SourceInfo(Record):
-    """The report the findings come from, and how they were curated."""
+    """The record the findings come from, and how they were curated.
+
+    A source is either a publication (a report, or a bibliographic record of one) or a
+    registry record.
+    """
 
     id: Key = Field(description="Stable id of this source record, e.g. 'weber-2007-mm009'; names its graph.")
-    publication: Publication = Field(description="The report: journal article or conference abstract.")
+    kind: SourceKind = Field(default=SourceKind.findings, description="What kind of record this is; 'findings' for curated files.")
+    publication: Publication | None = Field(default=None, description="The report: journal article or conference abstract.")
+    registry_record: RegistryRecord | None = Field(default=None, description="The registry record, for registry sources.")
     status: CurationStatus = Field(default=CurationStatus.draft, description="Default curation status of its findings.")
     method: ExtractionMethod = Field(default=ExtractionMethod.manual_curation, description="Default extraction method.")
     agent: Agent | None = Field(default=None, description="Default curator or extraction program.")
     note: str | None = Field(default=None, description="Curator note about the source as a whole.")
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> "SourceInfo":
+        if (self.publication is None) == (self.registry_record is None):
+            raise ValueError("a source needs exactly one of 'publication' or 'registry_record'")
+        return self
 
 
 class FindingsDocument(Record):

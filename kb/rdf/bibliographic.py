@@ -1,23 +1,25 @@
-"""Publications, journals and authors to triples (FaBiO, PRISM, DCTERMS, BIBO, FOAF)."""
+"""Publications, journals, authors and registry records to triples (FaBiO, PRISM, DCTERMS, BIBO, FOAF, CiTO)."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kb.models import Author, Journal, Publication
-from kb.namespaces import BIBO, DCTERMS, FABIO, FOAF, FRBR, PRISM, RDF, TEKB
+from kb.models import Author, Journal, Publication, RegistryRecord
+from kb.namespaces import BIBO, CITO, DCTERMS, FABIO, FOAF, FRBR, PRISM, RDF, RDFS, TEKB
 from kb.rdf.context import MappingContext
-from kb.rdf.terms import optional_string, iri, partial_date, string
+from kb.rdf.terms import boolean, integer, iri, optional_string, partial_date, string
 
-__all__ = ["add_publication"]
+__all__ = ["add_publication", "add_registry_record", "MESH_BASE"]
 
 _RDF_MEMBER = "http://www.w3.org/1999/02/22-rdf-syntax-ns#_"
+#: MeSH descriptor IRIs, as NLM publishes them (vocabulary.md: MESH prefix).
+MESH_BASE = "http://id.nlm.nih.gov/mesh/"
 
 
 def add_publication(context: MappingContext, publication: Publication) -> ox.NamedNode:
     """Describe ``publication`` (with its journal and ordered authors); return its node."""
     add = context.add
-    node = iri(context.iris.publication(publication))
+    node = iri(context.publication_iri(publication))
     add(node, RDF.type, iri(FABIO.JournalArticle))
     add(node, DCTERMS.title, optional_string(publication.title))
     add(node, PRISM.doi, optional_string(publication.doi))
@@ -34,15 +36,45 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
     if publication.abstract:
         text = "\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in publication.abstract)
         add(node, DCTERMS.abstract, string(text))
+        if len(publication.abstract) > 1 or publication.abstract[0].label:
+            for position, section in enumerate(publication.abstract, start=1):
+                part = iri(f"{node.value}#abstract-{position}")
+                add(node, TEKB.abstractSection, part)
+                add(part, RDF.type, iri(TEKB.AbstractSection))
+                add(part, TEKB.position, integer(position))
+                add(part, TEKB.sectionLabel, optional_string(section.label))
+                add(part, TEKB.sectionCategory, optional_string(section.category))
+                add(part, RDF.value, string(section.text))
     for value in publication.publication_types:
         add(node, TEKB.publicationType, string(value))
     for value in publication.keywords:
         add(node, PRISM.keyword, string(value))
-    for heading in publication.mesh_headings:
+    for position, heading in enumerate(publication.mesh_headings, start=1):
         add(node, DCTERMS.subject, string(heading.descriptor))
+        part = iri(f"{node.value}#mesh-{position}")
+        add(node, TEKB.meshHeading, part)
+        add(part, RDF.type, iri(TEKB.MeshHeading))
+        add(part, RDFS.label, string(heading.descriptor))
+        if heading.descriptor_id:
+            add(part, TEKB.meshDescriptor, iri(MESH_BASE + heading.descriptor_id))
+        add(part, TEKB.majorTopic, boolean(heading.major_topic))
+        for qualifier in heading.qualifiers:
+            add(part, TEKB.meshQualifier, string(qualifier))
+    for position, grant in enumerate(publication.grants, start=1):
+        part = iri(f"{node.value}#grant-{position}")
+        add(node, TEKB.grant, part)
+        add(part, RDF.type, iri(TEKB.Grant))
+        add(part, TEKB.grantId, optional_string(grant.id))
+        add(part, TEKB.fundingAgency, optional_string(grant.agency))
+        add(part, TEKB.fundingCountry, optional_string(grant.country))
+    for cited in publication.references:
+        if cited.doi or cited.pmid:
+            add(node, CITO.cites, iri(context.iris.publication(Publication(doi=cited.doi, pmid=cited.pmid))))
     add(node, DCTERMS.language, optional_string(publication.language))
     for nct in publication.registry_ids:
         add(node, TEKB.registryId, string(nct))
+        # The registry number links the report to the trial node (docs/rdf-mapping.md).
+        add(node, TEKB.reportsOn, iri(context.iris.trial_by_registry(nct)))
     if publication.journal:
         add(node, FRBR.partOf, _add_journal(context, publication.journal))
     if publication.authors:
@@ -51,6 +83,8 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
         add(author_list, RDF.type, iri(RDF.Seq))
         for position, author in enumerate(publication.authors, start=1):
             person = _add_author(context, author)
+            for affiliation in author.affiliations:
+                add(person, TEKB.affiliation, string(affiliation))
             add(author_list, f"{_RDF_MEMBER}{position}", person)
             add(node, DCTERMS.creator, person)
     return node
@@ -84,3 +118,17 @@ def _add_author(context: MappingContext, author: Author) -> ox.NamedNode:
     add(node, TEKB.initials, optional_string(author.initials))
     return node
 
+
+
+def add_registry_record(context: MappingContext, record: RegistryRecord) -> ox.NamedNode:
+    """Describe a registry record that is itself a source (its IRI is its public URL)."""
+    add = context.add
+    node = iri(record.url)
+    add(node, RDF.type, iri(TEKB.RegistryRecord))
+    add(node, TEKB.registryId, string(record.registry_id))
+    add(node, DCTERMS.title, optional_string(record.title))
+    if record.last_updated:
+        add(node, TEKB.lastUpdated, partial_date(record.last_updated))
+    add(node, TEKB.registryVersion, optional_string(record.version))
+    add(node, TEKB.reportsOn, iri(context.iris.trial_by_registry(record.registry_id)))
+    return node

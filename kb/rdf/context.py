@@ -7,14 +7,18 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from kb.models import Publication
 from kb.namespaces import RDF, RDFS, TEKB
 from kb.rdf.iris import IriScheme
 from kb.rdf.terms import iri, string, triple
 
-__all__ = ["ConceptResolver", "UnresolvedName", "MappingContext"]
+__all__ = ["ConceptResolver", "PublicationLookup", "UnresolvedName", "MappingContext"]
 
 #: ``(text, category) -> IRI or None``: resolves a name or CURIE through the vocabulary.
 ConceptResolver = Callable[[str, str], "str | None"]
+
+#: ``publication -> IRI or None``: the node the KB already has for this publication, if any.
+PublicationLookup = Callable[[Publication], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class MappingContext:
 
     iris: IriScheme
     resolve: ConceptResolver
+    known_publication: PublicationLookup | None = None
     triples: list[ox.Triple] = field(default_factory=list)
     unresolved: list[UnresolvedName] = field(default_factory=list)
 
@@ -40,6 +45,14 @@ class MappingContext:
         """Add a triple unless the object is missing."""
         if obj is not None:
             self.triples.append(triple(subject, predicate, obj))
+
+    def publication_iri(self, publication: Publication) -> str:
+        """The node of ``publication``: the one the KB already has (matched on DOI, then PMID), else a new one."""
+        if self.known_publication is not None:
+            known = self.known_publication(publication)
+            if known is not None:
+                return known
+        return self.iris.publication(publication)
 
     def concept(self, text: str, category: str, path: str) -> ox.NamedNode:
         """The IRI of a concept name; unknown names get a local IRI, are described and reported."""

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from kb.models import FindingsDocument
 from kb.namespaces import PROV, RDF, TEKB
-from kb.rdf.bibliographic import add_publication
+from kb.rdf.bibliographic import add_publication, add_registry_record
 from kb.rdf.context import ConceptResolver, MappingContext, UnresolvedName
 from kb.rdf.findings import FindingDefaults, add_adverse_event, add_agent, add_mechanism, add_outcome_result
 from kb.rdf.iris import IriScheme
@@ -52,18 +52,22 @@ def document_to_graph(
     source = document.source
     context = MappingContext(iris=iris, resolve=resolve)
     graph = iri(iris.source_graph(source.id))
-    publication = add_publication(context, source.publication)
+    origin = (
+        add_publication(context, source.publication)
+        if source.publication is not None
+        else add_registry_record(context, source.registry_record)
+    )
     agent = add_agent(context, source.agent) if source.agent else None
 
     trials = {key: iri(value) for key, value in trial_iris(context, document).items()}
     for index, trial in enumerate(document.trials):
         add_trial(context, trial, trials[trial.key], {k: v.value for k, v in trials.items()}, f"trials[{index}]")
-        context.add(publication, TEKB.reportsOn, trials[trial.key])
+        context.add(origin, TEKB.reportsOn, trials[trial.key])
     analyses = {analysis.key: iri(iris.analysis(source.id, analysis.key)) for analysis in document.analyses}
     for analysis in document.analyses:
-        add_analysis(context, analysis, analyses[analysis.key], publication)
+        add_analysis(context, analysis, analyses[analysis.key], origin)
 
-    defaults = FindingDefaults(publication, source.status, source.method, agent, trials, analyses)
+    defaults = FindingDefaults(origin, source.status, source.method, agent, trials, analyses)
     for kind, findings, add in (
         ("outcome_results", document.outcome_results, add_outcome_result),
         ("adverse_events", document.adverse_events, add_adverse_event),
@@ -74,7 +78,7 @@ def document_to_graph(
             add(context, finding, node, defaults, f"{kind}[{index}]")
 
     digest = content_hash(document)
-    _add_source_provenance(context, document, graph, publication, agent, digest, source_file, generated_at)
+    _add_source_provenance(context, document, graph, origin, agent, digest, source_file, generated_at)
     return SourceGraph(source.id, graph, tuple(dict.fromkeys(context.triples)), digest, tuple(context.unresolved))
 
 
@@ -82,7 +86,7 @@ def _add_source_provenance(
     context: MappingContext,
     document: FindingsDocument,
     graph: ox.NamedNode,
-    publication: ox.NamedNode,
+    origin: ox.NamedNode,
     agent: ox.NamedNode | None,
     digest: str,
     source_file: str | None,
@@ -94,14 +98,14 @@ def _add_source_provenance(
     add(graph, RDF.type, iri(TEKB.SourceGraph))
     add(graph, RDF.type, iri(PROV.Entity))
     add(graph, TEKB.sourceId, string(source.id))
-    add(graph, TEKB.sourceKind, string("findings"))
+    add(graph, TEKB.sourceKind, string(source.kind.value))
     add(graph, TEKB.sourceFile, optional_string(source_file))
     add(graph, TEKB.contentHash, string(digest))
-    add(graph, PROV.wasDerivedFrom, publication)
+    add(graph, PROV.wasDerivedFrom, origin)
     add(graph, PROV.wasGeneratedBy, activity)
     when = (generated_at or datetime.now(timezone.utc)).replace(microsecond=0)
     add(graph, PROV.generatedAtTime, date_time(when.isoformat()))
     add(activity, RDF.type, iri(PROV.Activity))
     add(activity, TEKB.extractionMethod, string(source.method.value))
-    add(activity, PROV.used, publication)
+    add(activity, PROV.used, origin)
     add(activity, PROV.wasAssociatedWith, agent)
