@@ -11,7 +11,9 @@ __all__ = [
     "KBError",
     "IdentifierError",
     "RecordError",
+    "InputFileError",
     "FindingsFileError",
+    "FetchError",
     "VocabularyError",
     "UnknownTermError",
     "QueryError",
@@ -41,17 +43,26 @@ class RecordError(KBError):
         self.problems = problems or []
 
 
-class FindingsFileError(RecordError):
-    """A findings file could not be read or did not validate.
+class InputFileError(RecordError):
+    """An input file (findings, PubMed XML, RIS, ...) could not be read or did not validate.
 
-    The message names the file, and each problem names the record path and field,
-    e.g. ``outcome_results[2].comparisons[0].p_value``.
+    The message names the file, and each problem names the record (path, line or
+    identifier) and field, e.g. ``outcome_results[2].comparisons[0].p_value`` or
+    ``record 3 (PMID 12345).journal.issn``.
     """
 
     def __init__(self, path: str, problems: list[tuple[str, str]]) -> None:
         detail = "; ".join(f"{where}: {what}" if where else what for where, what in problems)
         super().__init__(f"{path}: {detail}", problems)
         self.path = path
+
+
+class FindingsFileError(InputFileError):
+    """A findings file could not be read or did not validate."""
+
+
+class FetchError(KBError):
+    """A web service (Crossref, NCBI E-utilities, ClinicalTrials.gov) could not be reached or refused."""
 
 
 class VocabularyError(KBError):
