@@ -1,0 +1,255 @@
+"""MEDLINE / PubMed ``.nbib`` text to publications: a small line-based reader.
+
+A record is a run of ``TAG - value`` lines (the tag padded to four characters), with
+continuation lines indented six spaces; records are separated by blank lines. CRLF line ends
+and a UTF-8 byte-order mark are accepted.
+
+Authors: each ``FAU`` (or an ``AU`` not following its ``FAU``, or a ``CN`` group name) starts an
+author; ``AU`` gives its initials, ``AD`` and ``AUID`` (``ORCID: ...``) belong to the author
+before them. An ``AD`` before any author (MEDLINE before 2014 gave only one address) goes to the
+first author.
+
+Bad values follow the PubMed XML reader's rule (:mod:`ingest.biblio.pubmed_xml`): an optional
+value an identifier validator rejects is dropped with a ``(field path, message)`` problem and
+the record is kept; a record that cannot be a publication, or holds a line that is not a tag
+line, gives ``ParsedRecord(location, None, problems)``. A file whose first line is not a
+MEDLINE tag line, or that is not UTF-8, raises :class:`~kb.errors.InputFileError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ingest.biblio.pubmed_xml import _Values, clean_text, expand_pages, parse_medline_date
+from ingest.biblio.records import ParsedRecord, problems_of
+from kb.errors import InputFileError
+from kb.identifiers import normalize_doi, normalize_issn, normalize_nct, normalize_orcid, normalize_pmcid
+from kb.models import Publication
+from kb.models.base import normalize_partial_date
+
+__all__ = ["read_medline", "split_structured_abstract"]
+
+_TAG_RE = re.compile(r"^([A-Z][A-Z0-9]{0,3}) {0,3}- ?(.*)$")
+_CONTINUATION = "      "
+# A section label: upper-case words (two letters or more) joined by spaces, '/', '&' or '-', then ':'.
+_LABEL_RE = re.compile(r"(?:^|(?<=\s))([A-Z]{2,}(?:[ /&-]+[A-Z]{2,})*):\s+")
+_ISSN_KINDS = {"print": "issn_print", "electronic": "issn_electronic", "linking": "issn_linking"}
+_NLM_ID_RE = re.compile(r"^[0-9A-Z]+$")
+
+Entry = tuple[str, str, int]  # tag, value, line number
+
+
+def split_structured_abstract(text: str) -> list[tuple[str | None, str]]:
+    """Split ``"BACKGROUND: ... METHODS: ..."`` into labelled sections; other text stays one section.
+
+    >>> split_structured_abstract("BACKGROUND: Why. SUPPLEMENTARY INFORMATION: At x.")
+    [('BACKGROUND', 'Why.'), ('SUPPLEMENTARY INFORMATION', 'At x.')]
+    >>> split_structured_abstract("We found DNA: none.")
+    [(None, 'We found DNA: none.')]
+    """
+    text = clean_text(text) or ""
+    matches = list(_LABEL_RE.finditer(text))
+    if not matches or matches[0].start() != 0:  # only an abstract that opens with a label is structured
+        return [(None, text)] if text else []
+    sections = []
+    for match, following in zip(matches, matches[1:] + [None]):
+        body = text[match.end(): following.start() if following else len(text)].strip()
+        if body:
+            sections.append((match.group(1), body))
+    return sections
+
+
+def _mesh(value: str) -> dict[str, Any]:
+    """``'Multiple Myeloma/*drug therapy'`` as a heading: '*' marks a major topic."""
+    descriptor, *qualifiers = [part.strip() for part in value.split("/")]
+    major = descriptor.startswith("*") or any(q.startswith("*") for q in qualifiers)
+    return {
+        "descriptor": descriptor.lstrip("*").strip(),
+        "major_topic": major,
+        "qualifiers": tuple(q.lstrip("*").strip() for q in qualifiers if q.lstrip("*").strip()),
+    }
+
+
+def _grant(value: str) -> dict[str, Any] | None:
+    """``'U01 AG024904/AG/NIA NIH HHS/United States'`` (id/acronym/agency/country) as a grant."""
+    parts = [part.strip() for part in value.split("/")]
+    grant_id = parts[0] or None
+    rest = parts[1:]
+    if len(rest) >= 3:  # id / acronym / agency / country
+        agency, country = rest[1] or None, "/".join(rest[2:]) or None
+    elif len(rest) == 2 and re.fullmatch(r"[A-Z]{1,4}", rest[0]):  # id / acronym / agency
+        agency, country = rest[1] or None, None
+    elif len(rest) == 2:  # id / agency / country, as non-NIH grants print
+        agency, country = rest[0] or None, rest[1] or None
+    else:
+        agency, country = (rest[0] or None) if rest else None, None
+    return {"id": grant_id, "agency": agency, "country": country} if (grant_id or agency) else None
+
+
+def _bracketed(value: str) -> tuple[str, str]:
+    """``'10.1186/x [doi]'`` as ``('10.1186/x', 'doi')``."""
+    match = re.match(r"^(.*?)\s*\[([a-z]+)\]\s*$", value)
+    return (match.group(1), match.group(2)) if match else (value, "")
+
+
+def _build(entries: list[Entry], values: _Values) -> dict[str, Any]:
+    fields: dict[str, Any] = {"abstract": [], "authors": [], "publication_types": [], "mesh_headings": [],
+                              "keywords": [], "registry_ids": [], "grants": []}
+    journal: dict[str, Any] = {}
+    authors: list[dict[str, Any]] = fields["authors"]
+    early_addresses: list[str] = []
+    dois: list[str] = []
+    after_fau = False
+    for tag, value, _line in entries:
+        value = clean_text(value) or ""
+        if not value:
+            continue
+        if tag == "PMID":
+            fields["pmid"] = value
+        elif tag == "TI":
+            fields["title"] = value
+        elif tag == "AB":
+            fields["abstract"] = [{"label": label, "text": text} for label, text in split_structured_abstract(value)]
+        elif tag == "FAU" or (tag == "AU" and not after_fau) or tag == "CN":
+            if tag == "CN":
+                authors.append({"collective": value, "affiliations": []})
+            else:
+                family, _, given = value.partition(",") if tag == "FAU" else value.rpartition(" ")
+                if tag == "AU" and not family:
+                    family, given = value, ""
+                author = {"family": family.strip(), "affiliations": []}
+                if tag == "FAU" and given.strip():
+                    author["given"] = given.strip()
+                elif tag == "AU" and given:
+                    author["initials"] = given
+                authors.append(author)
+        elif tag == "AU":  # the short form of the FAU just before it: take its initials
+            initials = value.rpartition(" ")[2]
+            if " " in value and initials.isupper():
+                authors[-1]["initials"] = initials
+        elif tag == "AD":
+            (authors[-1]["affiliations"] if authors else early_addresses).append(value)
+        elif tag == "AUID" and authors and value.upper().startswith("ORCID"):
+            authors[-1]["orcid"] = values.check(normalize_orcid, value.split(":", 1)[-1], f"authors.{len(authors) - 1}.orcid")
+        elif tag == "JT":
+            journal["title"] = value
+        elif tag == "TA":
+            journal["iso_abbreviation"] = value
+        elif tag == "JID":
+            journal["nlm_id"] = values.pattern(_NLM_ID_RE, value, "journal.nlm_id", "an NLM id")
+        elif tag == "IS":
+            number, _, kind = value.partition(" ")
+            key = _ISSN_KINDS.get(kind.strip("() ").lower(), "issn_print")
+            if key not in journal:
+                journal[key] = values.check(normalize_issn, number, f"journal.{key}")
+        elif tag in ("VI", "IP"):
+            fields["volume" if tag == "VI" else "issue"] = value
+        elif tag == "PG":
+            fields["first_page"], fields["last_page"] = expand_pages(value)
+        elif tag == "DP":
+            fields["dp"] = parse_medline_date(value)
+        elif tag == "DEP" and len(value) == 8 and value.isdigit():
+            fields["dep"] = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+        elif tag == "LA":
+            fields.setdefault("language", value)
+        elif tag == "PT":
+            fields["publication_types"].append(value)
+        elif tag == "MH":
+            fields["mesh_headings"].append(_mesh(value))
+        elif tag == "OT" and value not in fields["keywords"]:
+            fields["keywords"].append(value)
+        elif tag == "SI" and value.lower().startswith("clinicaltrials.gov/"):
+            nct = values.check(normalize_nct, value.split("/", 1)[1], f"registry_ids.{len(fields['registry_ids'])}")
+            if nct and nct not in fields["registry_ids"]:
+                fields["registry_ids"].append(nct)
+        elif tag == "GR" and (grant := _grant(value)):
+            fields["grants"].append(grant)
+        elif tag in ("AID", "LID"):
+            number, kind = _bracketed(value)
+            if kind == "doi":
+                dois.append(number)
+        elif tag == "PMC":
+            fields["pmcid"] = values.check(normalize_pmcid, value, "pmcid")
+        after_fau = tag == "FAU"
+    if early_addresses and authors:
+        authors[0]["affiliations"] = early_addresses + authors[0]["affiliations"]
+    for author in authors:
+        author["affiliations"] = tuple(author["affiliations"])
+    if dois:
+        fields["doi"] = values.check(normalize_doi, dois[0], "doi")
+    date = fields.pop("dp", None) or fields.pop("dep", None)
+    fields.pop("dep", None)
+    fields["date"] = values.check(normalize_partial_date, date, "date")
+    if journal.get("title") or journal.get("iso_abbreviation"):
+        journal.setdefault("title", journal.get("iso_abbreviation"))
+        fields["journal"] = journal
+    return fields
+
+
+def _record(entries: list[Entry], number: int, bad_lines: list[tuple[str, str]]) -> ParsedRecord:
+    pmid = next((value.strip() for tag, value, _ in entries if tag == "PMID"), None)
+    start = entries[0][2] if entries else (int(bad_lines[0][0].split()[1]) if bad_lines else 0)
+    location = f"record {number}" + (f" (PMID {pmid})" if pmid else "") + f", line {start}"
+    if bad_lines:
+        return ParsedRecord(location, None, tuple(bad_lines))
+    values = _Values()
+    fields = _build(entries, values)
+    try:
+        publication = Publication(**fields)
+    except ValidationError as error:
+        return ParsedRecord(location, None, tuple(values.problems) + problems_of(error))
+    return ParsedRecord(location, publication, tuple(values.problems))
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The file's lines, numbered from 1, without line ends or byte-order mark."""
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise InputFileError(str(path), [("", f"cannot open: {error.strerror or error}")]) from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield number, raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as error:
+                raise InputFileError(str(path), [(f"line {number}", f"not UTF-8 text: {error.reason}")]) from None
+
+
+def read_medline(path: Path) -> Iterator[ParsedRecord]:
+    """Yield one :class:`ParsedRecord` per record of a MEDLINE (``.nbib``) file.
+
+    Location is ``"record N (PMID x), line L"`` with the record's first line. Raises
+    :class:`~kb.errors.InputFileError` when the file does not start like MEDLINE text.
+    """
+    path = Path(path)
+    entries: list[Entry] = []
+    bad_lines: list[tuple[str, str]] = []
+    number = 0
+    seen_text = False
+    for line_number, line in _lines(path):
+        if not line.strip():
+            if entries or bad_lines:
+                number += 1
+                yield _record(entries, number, bad_lines)
+                entries, bad_lines = [], []
+            continue
+        match = _TAG_RE.match(line)
+        if line.startswith(_CONTINUATION) and entries:
+            tag, value, first_line = entries[-1]
+            entries[-1] = (tag, f"{value} {line.strip()}", first_line)
+        elif match and len(line) >= 5 and line[4] == "-":
+            entries.append((match.group(1), match.group(2), line_number))
+        elif not seen_text:
+            raise InputFileError(str(path), [(f"line {line_number}", f"not MEDLINE text: expected a 'TAG - value' line, found {line[:40]!r}")])
+        else:
+            bad_lines.append((f"line {line_number}", f"not a MEDLINE tag line: {line[:40]!r}"))
+        seen_text = True
+    if entries or bad_lines:
+        yield _record(entries, number + 1, bad_lines)
