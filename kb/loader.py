@@ -17,15 +17,18 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kb.errors import KBError, SourceNotFoundError
-from kb.models import FindingsDocument
-from kb.namespaces import RDFS, TEKB
+from kb.models import FindingsDocument, Publication
+from kb.namespaces import FABIO, PRISM, RDFS, TEKB
 from kb.paths import ontology_dir
 from kb.rdf import IriScheme, UnresolvedName, document_to_graph
 from kb.rdf.terms import iri, string
 from kb.store import KBStore
 from kb.vocab import Vocabulary
 
-__all__ = ["LoadStatus", "LoadedSource", "LoadReport", "load_documents", "ensure_vocabulary", "list_sources", "remove_source", "SourceSummary"]
+__all__ = [
+    "LoadStatus", "LoadedSource", "LoadReport", "load_documents", "ensure_vocabulary", "list_sources",
+    "remove_source", "SourceSummary", "known_publication",
+]
 
 
 class LoadStatus(StrEnum):
@@ -75,6 +78,21 @@ def _ontology_triples() -> tuple[bytes, list[ox.Triple]]:
         raise KBError(f"{path}: invalid Turtle: {error}") from error
 
 
+def known_publication(store: KBStore, publication: Publication) -> str | None:
+    """The node the store already has for ``publication``: matched on DOI, then on PMID.
+
+    This is what makes the same article from PubMed, Crossref and a RIS file one node, in
+    whichever order they arrive (docs/rdf-mapping.md, "Merging publications").
+    """
+    for predicate, value in ((PRISM.doi, publication.doi), (FABIO.hasPubMedId, publication.pmid)):
+        if value is None:
+            continue
+        for quad in store.oxigraph.quads_for_pattern(None, iri(predicate), ox.Literal(value), None):
+            if isinstance(quad.subject, ox.NamedNode):
+                return quad.subject.value
+    return None
+
+
 def ensure_vocabulary(store: KBStore, iris: IriScheme, vocabulary: Vocabulary) -> bool:
     """Put the ontology and ``vocabulary`` in the vocabulary graph if they changed; True if written.
 
@@ -120,6 +138,7 @@ def load_documents(
                 resolve=resolve,
                 source_file=Path(file_name).name if file_name else None,
                 generated_at=generated_at,
+                known_publication=lambda publication: known_publication(store, publication),
             )
             stored = _stored_hash(store, mapped.graph)
             if stored == mapped.content_hash:

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from kb.models import FindingsDocument
 from kb.namespaces import PROV, RDF, TEKB
 from kb.rdf.bibliographic import add_publication, add_registry_record
-from kb.rdf.context import ConceptResolver, MappingContext, UnresolvedName
+from kb.rdf.context import ConceptResolver, MappingContext, PublicationLookup, UnresolvedName
 from kb.rdf.findings import FindingDefaults, add_adverse_event, add_agent, add_mechanism, add_outcome_result
 from kb.rdf.iris import IriScheme
 from kb.rdf.terms import date_time, iri, optional_string, string
@@ -43,14 +43,17 @@ def document_to_graph(
     resolve: ConceptResolver,
     source_file: str | None = None,
     generated_at: datetime | None = None,
+    known_publication: PublicationLookup | None = None,
 ) -> SourceGraph:
     """Map a findings document to the triples of its source graph.
 
     The output is a pure function of the inputs: the same document, IRI scheme,
-    vocabulary and time give the same triples.
+    vocabulary, time and publication lookup give the same triples. ``known_publication``
+    returns the node the KB already has for a publication (matched on DOI, then PMID),
+    so that the same article from several sources is one node.
     """
     source = document.source
-    context = MappingContext(iris=iris, resolve=resolve)
+    context = MappingContext(iris=iris, resolve=resolve, known_publication=known_publication)
     graph = iri(iris.source_graph(source.id))
     origin = (
         add_publication(context, source.publication)
