@@ -15,6 +15,8 @@ from kb.models.provenance import CurationStatus, Provenance
 
 __all__ = [
     "Statistic",
+    "Dispersion",
+    "CISides",
     "EffectMeasure",
     "PRelation",
     "OutcomeRole",
@@ -23,6 +25,7 @@ __all__ = [
     "Comparison",
     "OutcomeResult",
     "Grade",
+    "AssessmentType",
     "ArmEventCount",
     "AdverseEventResult",
     "Direction",
@@ -41,6 +44,28 @@ class Statistic(StrEnum):
     percentage = "percentage"
     count = "count"
     rate = "rate"
+    least_squares_mean = "least_squares_mean"
+    geometric_mean = "geometric_mean"
+    geometric_least_squares_mean = "geometric_least_squares_mean"
+    number = "number"  # a number the registry does not qualify further (ClinicalTrials.gov 'Number')
+
+
+class Dispersion(StrEnum):
+    """How the spread of a value is given (ClinicalTrials.gov dispersion types)."""
+
+    standard_deviation = "standard_deviation"
+    standard_error = "standard_error"
+    confidence_interval = "confidence_interval"  # the bounds go to ci_lower/ci_upper, the level to ci_level
+    full_range = "full_range"
+    inter_quartile_range = "inter_quartile_range"
+    geometric_coefficient_of_variation = "geometric_coefficient_of_variation"
+
+
+class CISides(StrEnum):
+    """Whether a confidence interval is one- or two-sided."""
+
+    one_sided = "one_sided"
+    two_sided = "two_sided"
 
 
 class EffectMeasure(StrEnum):
@@ -52,6 +77,7 @@ class EffectMeasure(StrEnum):
     risk_difference = "risk_difference"
     mean_difference = "mean_difference"
     median_difference = "median_difference"
+    other = "other"  # anything else (e.g. a log hazard ratio, a slope); measure_label says what
 
     @property
     def is_ratio(self) -> bool:
@@ -74,6 +100,7 @@ class OutcomeRole(StrEnum):
     primary = "primary"
     secondary = "secondary"
     exploratory = "exploratory"
+    other_prespecified = "other_prespecified"  # ClinicalTrials.gov 'other pre-specified'
     post_hoc = "post_hoc"
 
 
@@ -108,6 +135,15 @@ class ArmMeasurement(Record):
     ci_level: float | None = Field(default=None, gt=0, lt=1, description="Confidence level, e.g. 0.95.")
     n: NonNegativeInt | None = Field(default=None, description="Patients the value is computed over.")
     n_events: NonNegativeInt | None = Field(default=None, description="Number of patients with the event or response, when given.")
+    category: str | None = Field(
+        default=None,
+        description="Which row of a multi-row result the value is, e.g. the registry's class and category titles "
+        "('Erythema', 'Complete response'); omit for a single value per arm.",
+    )
+    dispersion: Dispersion | None = Field(default=None, description="How the spread is given: standard deviation, standard error, range, ...")
+    dispersion_value: float | None = Field(default=None, ge=0, description="The standard deviation, standard error or coefficient of variation.")
+    dispersion_lower: float | None = Field(default=None, description="Lower end of a full range or inter-quartile range.")
+    dispersion_upper: float | None = Field(default=None, description="Upper end of a full range or inter-quartile range.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "ArmMeasurement":
@@ -139,6 +175,11 @@ class Comparison(Record):
     p_value: float | None = Field(default=None, ge=0, le=1, description="p-value as printed (the bound, for 'P<0.001').")
     p_relation: PRelation = Field(default=PRelation.eq, description="'=' or '<' etc., as printed.")
     test: str | None = Field(default=None, description="Statistical test, e.g. 'log-rank', 'Cox proportional hazards'.")
+    measure_label: str | None = Field(default=None, description="The effect measure as printed, e.g. 'LS Mean Difference', 'Hazard Ratio (HR)'.")
+    ci_sides: CISides | None = Field(default=None, description="Whether the interval is one- or two-sided.")
+    dispersion: Dispersion | None = Field(default=None, description="Spread of the estimate, when given: standard deviation or standard error.")
+    dispersion_value: float | None = Field(default=None, ge=0, description="The standard deviation or standard error of the estimate.")
+    description: str | None = Field(default=None, description="Free text, e.g. the registry's estimate comment or analysis description.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Comparison":
@@ -177,6 +218,8 @@ class OutcomeResult(_Finding):
     measurements: tuple[ArmMeasurement, ...] = Field(default=(), description="Per-arm values.")
     comparisons: tuple[Comparison, ...] = Field(default=(), description="Between-arm effect estimates.")
     conclusion: Conclusion | None = Field(default=None, description="Qualitative verdict for the experimental arm, e.g. 'improved'.")
+    description: str | None = Field(default=None, description="How the outcome is defined, e.g. the registry's outcome description.")
+    time_frame: str | None = Field(default=None, description="When the outcome is assessed, as printed, e.g. 'Week 16'.")
 
     @model_validator(mode="after")
     def _has_content(self) -> "OutcomeResult":
@@ -253,6 +296,13 @@ class ArmEventCount(Record):
         return None
 
 
+class AssessmentType(StrEnum):
+    """How adverse events were collected (ClinicalTrials.gov assessment type)."""
+
+    systematic = "systematic"
+    non_systematic = "non_systematic"
+
+
 class AdverseEventResult(_Finding):
     """An adverse event's incidence per arm, at a grade category."""
 
@@ -265,6 +315,11 @@ class AdverseEventResult(_Finding):
     )
     serious: bool | None = Field(default=None, description="True for serious adverse events, False for non-serious, omit if not stated.")
     arms: tuple[ArmEventCount, ...] = Field(min_length=1, description="Per-arm incidence.")
+    all_cause_mortality: bool = Field(default=False, description="True for the all-cause mortality count (deaths of any cause) of a registry record.")
+    organ_system: str | None = Field(default=None, description="Organ system (MedDRA system organ class) the event is listed under, as printed.")
+    source_vocabulary: str | None = Field(default=None, description="Vocabulary the event term is from, as printed, e.g. 'MedDRA 21.0'.")
+    assessment: AssessmentType | None = Field(default=None, description="How events were collected: systematic or non-systematic assessment.")
+    time_frame: str | None = Field(default=None, description="Period over which events were collected, as printed.")
 
 
 class Direction(StrEnum):

@@ -6,13 +6,18 @@ from enum import StrEnum
 
 from pydantic import Field, NonNegativeInt, model_validator
 
-from kb.identifiers import NCT
+from kb.identifiers import NCT, PMID
 from kb.models.base import ConceptName, Key, PartialDate, Record
 
 __all__ = [
     "Phase",
     "Blinding",
     "ArmRole",
+    "TrialStatus",
+    "InterventionModel",
+    "ReferenceType",
+    "ConditionTerm",
+    "TrialReference",
     "AnalysisKind",
     "Intervention",
     "Arm",
@@ -24,6 +29,7 @@ __all__ = [
 class Phase(StrEnum):
     """Clinical trial phase."""
 
+    early_phase_1 = "early_1"  # ClinicalTrials.gov 'Early Phase 1' (formerly 'Phase 0')
     phase_1 = "1"
     phase_1_2 = "1/2"
     phase_2 = "2"
@@ -40,6 +46,7 @@ class Blinding(StrEnum):
     single_blind = "single_blind"
     double_blind = "double_blind"
     triple_blind = "triple_blind"
+    quadruple_blind = "quadruple_blind"  # participant, care provider, investigator and outcomes assessor
 
 
 class ArmRole(StrEnum):
@@ -52,6 +59,59 @@ class ArmRole(StrEnum):
     other = "other"
 
 
+class TrialStatus(StrEnum):
+    """Recruitment status of a trial, as a registry states it (ClinicalTrials.gov overall status)."""
+
+    not_yet_recruiting = "not_yet_recruiting"
+    recruiting = "recruiting"
+    enrolling_by_invitation = "enrolling_by_invitation"
+    active_not_recruiting = "active_not_recruiting"
+    suspended = "suspended"
+    terminated = "terminated"
+    completed = "completed"
+    withdrawn = "withdrawn"
+    unknown = "unknown"
+
+
+class InterventionModel(StrEnum):
+    """How participants are assigned to interventions."""
+
+    single_group = "single_group"
+    parallel = "parallel"
+    crossover = "crossover"
+    factorial = "factorial"
+    sequential = "sequential"
+
+
+class ReferenceType(StrEnum):
+    """What a registry says a publication it lists is to the trial."""
+
+    result = "result"  # reports the trial's results
+    background = "background"  # cited as background
+    derived = "derived"  # linked by the registry (e.g. PubMed lists the NCT number); usually a results report
+
+
+class ConditionTerm(Record):
+    """A condition as the registry indexes it, e.g. a MeSH descriptor ClinicalTrials.gov derived from the conditions."""
+
+    name: str = Field(min_length=1, description="The term as the registry names it, e.g. 'Dermatitis, Atopic'.")
+    mesh_id: str | None = Field(default=None, pattern=r"^D\d+$", description="MeSH descriptor id as the registry gives it, e.g. 'D000003876'.")
+
+
+class TrialReference(Record):
+    """A publication a registry record lists, with its relation to the trial."""
+
+    pmid: PMID | None = Field(default=None, description="PubMed id of the publication.")
+    citation: str | None = Field(default=None, description="The citation as the registry prints it.")
+    type: ReferenceType | None = Field(default=None, description="Results report, background or derived (registry-linked).")
+
+    @model_validator(mode="after")
+    def _identified(self) -> "TrialReference":
+        if not (self.pmid or self.citation):
+            raise ValueError("a reference needs a 'pmid' or a 'citation'")
+        return self
+
+
 class Intervention(Record):
     """One component of an arm's treatment: a drug (or placebo) with dose and schedule."""
 
@@ -61,11 +121,13 @@ class Intervention(Record):
     dose: str | None = Field(default=None, description="Dose as printed, e.g. '25 mg'.")
     schedule: str | None = Field(default=None, description="Schedule as printed, e.g. 'days 1-21 of each 28-day cycle'.")
     route: str | None = Field(default=None, description="Route, e.g. 'oral'.")
+    type: str | None = Field(default=None, description="Intervention type as the registry gives it, lower case: 'drug', 'biological', 'procedure', 'device', 'other' ...")
+    description: str | None = Field(default=None, description="Free-text description, e.g. the registry's intervention description.")
 
     @model_validator(mode="after")
     def _drug_or_placebo(self) -> "Intervention":
-        if not self.drug and not self.placebo:
-            raise ValueError("an intervention needs 'drug' or 'placebo: true'")
+        if not self.drug and not self.placebo and not (self.label and self.type):
+            raise ValueError("an intervention needs 'drug', 'placebo: true', or a 'label' with its 'type' (non-drug interventions)")
         return self
 
 
@@ -77,6 +139,18 @@ class Arm(Record):
     role: ArmRole | None = Field(default=None, description="Experimental, placebo comparator, ...")
     n_randomized: NonNegativeInt | None = Field(default=None, description="Patients randomized to the arm.")
     interventions: tuple[Intervention, ...] = Field(default=(), description="What the arm received.")
+    description: str | None = Field(default=None, description="Free-text description of the arm, e.g. the registry's.")
+    registry_group: str | None = Field(
+        default=None,
+        description="The registry arm group this arm is, by its registry label (e.g. the ClinicalTrials.gov arm group "
+        "'Arm #1 - Lenalidomide plus placebo'). Arms of one trial with the same registry_group are the same arm in "
+        "every source, so registry and published figures line up.",
+    )
+    registry_group_ids: tuple[str, ...] = Field(
+        default=(),
+        description="Registry results-group ids that denote this arm in the registry record's tables (ClinicalTrials.gov "
+        "OG000, EG000, ... or O1, E1 in legacy XML). Ids are per table: OG000 of two outcome measures may be different arms.",
+    )
 
 
 class Trial(Record):
@@ -86,6 +160,18 @@ class Trial(Record):
     registry_ids: tuple[NCT, ...] = Field(default=(), description="Registry ids (NCT...). The first decides the trial's IRI, so the same trial from several files is one node.")
     acronym: str | None = Field(default=None, description="Short name, e.g. 'MM-009'.")
     title: str | None = Field(default=None, description="Official or brief title.")
+    brief_title: str | None = Field(default=None, description="Brief (lay) title, when the registry gives one beside the official title.")
+    org_study_id: str | None = Field(default=None, description="The sponsor's own study id, e.g. 'CC-5013-MDS-005'.")
+    secondary_ids: tuple[str, ...] = Field(default=(), description="Other ids of the study (EudraCT numbers, grant numbers ...), as printed.")
+    status: TrialStatus | None = Field(default=None, description="Recruitment status, e.g. 'completed', 'withdrawn'.")
+    start_date: PartialDate | None = Field(default=None, description="Study start; may be partial (e.g. 2010-01).")
+    primary_completion_date: PartialDate | None = Field(default=None, description="Primary completion date; may be partial.")
+    completion_date: PartialDate | None = Field(default=None, description="Study completion date; may be partial.")
+    intervention_model: InterventionModel | None = Field(default=None, description="Parallel, crossover, single group ...")
+    primary_purpose: str | None = Field(default=None, description="Primary purpose as the registry gives it, lower case: 'treatment', 'prevention', 'basic_science' ...")
+    condition_terms: tuple[ConditionTerm, ...] = Field(default=(), description="Registry index terms of the conditions (MeSH descriptors), with their ids.")
+    eligibility: str | None = Field(default=None, description="Eligibility criteria summary (the start of the registry's text).")
+    references: tuple[TrialReference, ...] = Field(default=(), description="Publications the registry lists for the trial.")
     phase: Phase | None = Field(default=None, description="Trial phase.")
     randomized: bool | None = Field(default=None, description="Whether allocation was randomized.")
     blinding: Blinding | None = Field(default=None, description="Masking.")

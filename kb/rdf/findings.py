@@ -21,7 +21,7 @@ from kb.models import (
     Provenance,
 )
 from kb.models.provenance import Agent
-from kb.namespaces import FOAF, OBO, PROV, RDF, RDFS, TEKB
+from kb.namespaces import DCTERMS, FOAF, OBO, PROV, RDF, RDFS, TEKB
 from kb.rdf.context import MappingContext
 from kb.rdf.iris import IriScheme
 from kb.rdf.terms import boolean, date_time, decimal, integer, iri, optional_string, string
@@ -134,6 +134,8 @@ def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.
     add(node, TEKB.outcome, context.concept(result.outcome, "outcome", f"{path}.outcome"))
     add(node, TEKB.outcomeRole, string(result.role.value) if result.role else None)
     add(node, TEKB.conclusion, string(result.conclusion.value) if result.conclusion else None)
+    add(node, DCTERMS.description, optional_string(result.description))
+    add(node, TEKB.timeFrame, optional_string(result.time_frame))
     for position, measurement in enumerate(result.measurements, start=1):
         part = iri(context.iris.part(node.value, "measurement", position))
         add(node, TEKB.hasMeasurement, part)
@@ -152,6 +154,11 @@ def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.
         add(part, TEKB.ciLevel, _number(measurement.ci_level))
         add(part, TEKB.n, _count(measurement.n))
         add(part, TEKB.nEvents, _count(measurement.n_events))
+        add(part, TEKB.category, optional_string(measurement.category))
+        add(part, TEKB.dispersion, string(measurement.dispersion.value) if measurement.dispersion else None)
+        add(part, TEKB.dispersionValue, _number(measurement.dispersion_value))
+        add(part, TEKB.dispersionLower, _number(measurement.dispersion_lower))
+        add(part, TEKB.dispersionUpper, _number(measurement.dispersion_upper))
     for position, comparison in enumerate(result.comparisons, start=1):
         part = iri(context.iris.part(node.value, "comparison", position))
         add(node, TEKB.hasComparison, part)
@@ -167,6 +174,11 @@ def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.
         if comparison.p_value is not None:
             add(part, TEKB.pValueRelation, string(comparison.p_relation.value))
         add(part, TEKB.test, optional_string(comparison.test))
+        add(part, TEKB.measureLabel, optional_string(comparison.measure_label))
+        add(part, TEKB.ciSides, string(comparison.ci_sides.value) if comparison.ci_sides else None)
+        add(part, TEKB.dispersion, string(comparison.dispersion.value) if comparison.dispersion else None)
+        add(part, TEKB.dispersionValue, _number(comparison.dispersion_value))
+        add(part, DCTERMS.description, optional_string(comparison.description))
 
 
 def add_adverse_event(context: MappingContext, result: AdverseEventResult, node: ox.NamedNode, defaults: FindingDefaults, path: str) -> None:
@@ -179,6 +191,12 @@ def add_adverse_event(context: MappingContext, result: AdverseEventResult, node:
     add(node, TEKB.maxGrade, integer(result.grade.maximum))
     if result.serious is not None:
         add(node, TEKB.serious, boolean(result.serious))
+    if result.all_cause_mortality:
+        add(node, TEKB.allCauseMortality, boolean(True))
+    add(node, TEKB.organSystem, optional_string(result.organ_system))
+    add(node, TEKB.sourceVocabulary, optional_string(result.source_vocabulary))
+    add(node, TEKB.assessmentType, string(result.assessment.value) if result.assessment else None)
+    add(node, TEKB.timeFrame, optional_string(result.time_frame))
     for position, count in enumerate(result.arms, start=1):
         part = iri(context.iris.part(node.value, "arm-count", position))
         add(node, TEKB.hasArmCount, part)

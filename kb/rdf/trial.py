@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kb.models import Analysis, FindingsDocument, Phase, Trial
-from kb.namespaces import DCTERMS, OBO, RDF, RDFS, SKOS, TEKB
+from kb.models import Analysis, FindingsDocument, Phase, Publication, Trial
+from kb.models.trial import ReferenceType
+from kb.namespaces import DCTERMS, FABIO, OBO, RDF, RDFS, SKOS, TEKB
 from kb.rdf.context import MappingContext
 from kb.rdf.terms import optional_string, boolean, decimal, integer, iri, partial_date, string
 
 __all__ = ["trial_iris", "add_trial", "add_analysis"]
 
 _IDENTIFIERS_CT = "http://identifiers.org/clinicaltrials/"
+#: MeSH descriptor IRIs, as NLM publishes them (vocabulary.md: MESH prefix).
+_MESH_BASE = "http://id.nlm.nih.gov/mesh/"
+_REFERENCE_PREDICATES = {
+    ReferenceType.result: TEKB.resultsReference,
+    ReferenceType.background: TEKB.backgroundReference,
+    ReferenceType.derived: TEKB.derivedReference,
+}
 
 
 def trial_iris(context: MappingContext, document: FindingsDocument) -> dict[str, str]:
@@ -61,6 +69,7 @@ def add_trial(context: MappingContext, trial: Trial, node: ox.NamedNode, trial_n
     for location in trial.locations:
         add(node, TEKB.location, string(location))
     add(node, TEKB.sponsor, optional_string(trial.sponsor))
+    _add_registry_details(context, trial, node)
     for arm_index, arm in enumerate(trial.arms):
         arm_node = iri(context.iris.arm(node.value, arm.key))
         add(node, TEKB.hasArm, arm_node)
@@ -70,6 +79,10 @@ def add_trial(context: MappingContext, trial: Trial, node: ox.NamedNode, trial_n
         add(arm_node, TEKB.armRole, string(arm.role.value) if arm.role else None)
         add(arm_node, TEKB.nRandomized, integer(arm.n_randomized) if arm.n_randomized is not None else None)
         add(arm_node, TEKB.inTrial, node)
+        add(arm_node, DCTERMS.description, optional_string(arm.description))
+        add(arm_node, TEKB.registryGroup, optional_string(arm.registry_group))
+        for group_id in arm.registry_group_ids:
+            add(arm_node, TEKB.registryGroupId, string(group_id))
         for position, intervention in enumerate(arm.interventions, start=1):
             where = f"{path}.arms[{arm_index}].interventions[{position - 1}]"
             intervention_node = iri(context.iris.intervention(arm_node.value, position))
@@ -85,6 +98,40 @@ def add_trial(context: MappingContext, trial: Trial, node: ox.NamedNode, trial_n
             add(intervention_node, TEKB.dose, optional_string(intervention.dose))
             add(intervention_node, TEKB.schedule, optional_string(intervention.schedule))
             add(intervention_node, TEKB.route, optional_string(intervention.route))
+            add(intervention_node, TEKB.interventionType, optional_string(intervention.type))
+            add(intervention_node, DCTERMS.description, optional_string(intervention.description))
+
+
+def _add_registry_details(context: MappingContext, trial: Trial, node: ox.NamedNode) -> None:
+    """What registry records add to a trial: ids, status, dates, design, index terms, references."""
+    add = context.add
+    add(node, DCTERMS.alternative, optional_string(trial.brief_title))
+    add(node, TEKB.orgStudyId, optional_string(trial.org_study_id))
+    for secondary in trial.secondary_ids:
+        add(node, TEKB.secondaryId, string(secondary))
+    add(node, TEKB.overallStatus, string(trial.status.value) if trial.status else None)
+    add(node, TEKB.startDate, partial_date(trial.start_date) if trial.start_date else None)
+    add(node, TEKB.primaryCompletionDate, partial_date(trial.primary_completion_date) if trial.primary_completion_date else None)
+    add(node, TEKB.completionDate, partial_date(trial.completion_date) if trial.completion_date else None)
+    add(node, TEKB.interventionModel, string(trial.intervention_model.value) if trial.intervention_model else None)
+    add(node, TEKB.primaryPurpose, optional_string(trial.primary_purpose))
+    add(node, TEKB.eligibility, optional_string(trial.eligibility))
+    for term in trial.condition_terms:
+        if term.mesh_id:
+            mesh = iri(_MESH_BASE + term.mesh_id)
+            add(node, TEKB.conditionMesh, mesh)
+            add(mesh, RDFS.label, string(term.name))
+    for reference in trial.references:
+        # Only a PMID identifies a publication node; a bare citation stays in the record.
+        if reference.pmid is None:
+            continue
+        publication = iri(context.publication_iri(Publication(pmid=reference.pmid)))
+        add(publication, FABIO.hasPubMedId, string(reference.pmid))
+        add(publication, DCTERMS.bibliographicCitation, optional_string(reference.citation))
+        predicate = _REFERENCE_PREDICATES[reference.type] if reference.type else TEKB.registryReference
+        add(node, predicate, publication)
+        if reference.type is ReferenceType.result:
+            add(publication, TEKB.reportsOn, node)
 
 
 def add_analysis(context: MappingContext, analysis: Analysis, node: ox.NamedNode, publication: ox.NamedNode) -> None:
