@@ -195,10 +195,10 @@ def _record(entries: list[Entry], number: int, bad_lines: list[tuple[str, str]])
     pmid = next((value.strip() for tag, value, _ in entries if tag == "PMID"), None)
     start = entries[0][2] if entries else (int(bad_lines[0][0].split()[1]) if bad_lines else 0)
     location = f"record {number}" + (f" (PMID {pmid})" if pmid else "") + f", line {start}"
-    if bad_lines:
-        return ParsedRecord(location, None, tuple(bad_lines))
     values = _Values()
     fields = _build(entries, values)
+    if bad_lines:
+        return ParsedRecord(location, None, tuple(bad_lines) + tuple(values.problems))
     try:
         publication = Publication(**fields)
     except ValidationError as error:

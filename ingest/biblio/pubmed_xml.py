@@ -385,9 +385,10 @@ def _iter_records(source: IO[bytes], origin: str) -> Iterator[ParsedRecord]:
             if not root_seen:
                 root_seen = True
                 _check_doctype(element, origin)
-                if element.tag not in _ROOT_TAGS:
-                    detail = _itertext(element) if element.tag == "ERROR" else None
-                    raise InputFileError(origin, [(f"line {element.sourceline}", f"expected a PubmedArticleSet, found <{element.tag}>" + (f": {detail}" if detail else ""))])
+                if element.tag not in _ROOT_TAGS + ("eFetchResult",):
+                    raise InputFileError(origin, [(f"line {element.sourceline}", f"expected a PubmedArticleSet, found <{element.tag}>")])
+            if element.tag == "ERROR" and event == "end":  # efetch's error body: say what NCBI said
+                raise InputFileError(origin, [(f"line {element.sourceline}", f"E-utilities error: {_itertext(element)}")])
             if event != "end" or element.tag not in _RECORD_TAGS:
                 continue
             number += 1
@@ -402,8 +403,8 @@ def _iter_records(source: IO[bytes], origin: str) -> Iterator[ParsedRecord]:
         raise InputFileError(origin, [(f"line {line}" if line else "", f"not well-formed XML: {error.msg}")]) from None
     except (EOFError, OSError, zlib.error) as error:
         raise InputFileError(origin, [("", f"cannot read: {error}")]) from None
-    if not root_seen:
-        root = events.root
+    root = events.root
+    if not root_seen or root.tag not in _ROOT_TAGS:
         if root is not None:
             _check_doctype(root, origin)
         raise InputFileError(origin, [("line 1", f"expected a PubmedArticleSet, found <{root.tag if root is not None else '?'}>")])
