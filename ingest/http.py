@@ -406,10 +406,23 @@ class HttpClient:
                 self._sleep(self._backoff(attempt, response))
         raise FetchError(f"{identifier}: {shown} failed after {attempts} attempt(s): {problem}")
 
-    def get_json(self, url: str, *, params: Mapping[str, str] | None = None, identifier: str) -> Any:
-        """GET ``url`` and parse its JSON body; a body that is not JSON is a FetchError."""
-        response = self.get(url, params=params, identifier=identifier, accept="application/json")
+    def discard(self, response: requests.Response) -> None:
+        """Remove ``response`` from the cache: a 200 whose payload proved unusable must not be
+        served again on the next run."""
+        session = self._session
+        if isinstance(session, requests_cache.CachedSession) and response.request is not None:
+            session.cache.delete(requests=[response.request])
+
+    def parse_json(self, response: requests.Response, *, identifier: str) -> Any:
+        """Parse ``response``'s JSON body; a body that is not JSON is discarded from the cache
+        and raised as a FetchError."""
         try:
             return response.json()
         except ValueError as exc:
+            self.discard(response)
             raise FetchError(f"{identifier}: {redact_url(response.url)} did not answer JSON: {exc}") from exc
+
+    def get_json(self, url: str, *, params: Mapping[str, str] | None = None, identifier: str) -> Any:
+        """GET ``url`` and parse its JSON body (see :meth:`get` and :meth:`parse_json`)."""
+        response = self.get(url, params=params, identifier=identifier, accept="application/json")
+        return self.parse_json(response, identifier=identifier)

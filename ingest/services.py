@@ -42,9 +42,11 @@ def fetch_crossref_work(client: HttpClient, doi: str) -> dict[str, Any]:
     url = f"{settings.crossref_url}/works/{quote(normalized, safe='')}"
     params = {"mailto": settings.contact_email} if settings.contact_email else None
     identifier = f"DOI {normalized} (Crossref)"
-    envelope = client.get_json(url, params=params, identifier=identifier)
+    response = client.get(url, params=params, identifier=identifier, accept="application/json")
+    envelope = client.parse_json(response, identifier=identifier)
     if not isinstance(envelope, dict) or envelope.get("status") != "ok" or not isinstance(envelope.get("message"), dict):
         status = envelope.get("status") if isinstance(envelope, dict) else type(envelope).__name__
+        client.discard(response)
         raise FetchError(f"{identifier}: unexpected Crossref answer (status {status!r}, no work message)")
     return envelope
 
@@ -76,7 +78,8 @@ def fetch_pubmed(
     Each request is ``efetch.fcgi?db=pubmed&retmode=xml&id=...`` with ``tool``, ``email``
     (the contact, when set) and ``api_key`` (when set). PMIDs PubMed does not know are
     simply absent from the XML; comparing is the caller's job. A batch whose answer is not
-    XML, or is an efetch ``<ERROR>``, raises FetchError naming the batch.
+    XML, or is an efetch ``<ERROR>``, raises FetchError naming the batch (and is dropped
+    from the cache).
     """
     if not 1 <= batch_size <= PUBMED_BATCH_SIZE:
         raise ValueError(f"batch_size must be between 1 and {PUBMED_BATCH_SIZE}, got {batch_size}")
@@ -99,8 +102,10 @@ def _iter_pubmed_batches(client: HttpClient, ids: list[str], batch_size: int) ->
         body = response.content
         head = body[:2048].lstrip()
         if not head.startswith(b"<"):
+            client.discard(response)
             raise FetchError(f"{identifier}: efetch did not answer XML (starts {head[:60]!r})")
         if b"<ERROR>" in head and b"<PubmedArticleSet" not in head:
+            client.discard(response)
             raise FetchError(f"{identifier}: efetch answered an error: {head[:200].decode('utf-8', 'replace')}")
         yield batch, body
 
@@ -113,7 +118,9 @@ def fetch_ctgov_study(client: HttpClient, nct: str) -> dict[str, Any]:
     """
     normalized = normalize_nct(nct)
     url = f"{client.settings.ctgov_url}/studies/{normalized}"
-    study = client.get_json(url, params={"format": "json"}, identifier=normalized)
+    response = client.get(url, params={"format": "json"}, identifier=normalized, accept="application/json")
+    study = client.parse_json(response, identifier=normalized)
     if not isinstance(study, dict) or "protocolSection" not in study:
+        client.discard(response)
         raise FetchError(f"{normalized}: ClinicalTrials.gov answer has no protocolSection")
     return study

@@ -108,6 +108,21 @@ def test_crossref_doi_is_percent_encoded(httpserver: HTTPServer) -> None:
     assert seen and seen[0].startswith("/crossref/works/10.5555%2Fkb-test.0001?")
 
 
+def test_doi_with_reserved_characters_is_one_encoded_segment(httpserver: HTTPServer) -> None:
+    doi = "10.1002/(sici)1097-4636(199705)35:2<195::aid-jbm7>3.0.co;2-d"
+    seen: list[str] = []
+
+    def handler(request: Request) -> Response:
+        seen.append(request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or "")
+        return Response(crossref_body(), content_type="application/json")
+
+    httpserver.expect_request(f"/crossref/works/{doi}").respond_with_handler(handler)
+    with client_for(httpserver) as client:
+        fetch_crossref_work(client, doi.upper())
+    expected = "/crossref/works/10.1002%2F%28sici%291097-4636%28199705%2935%3A2%3C195%3A%3Aaid-jbm7%3E3.0.co%3B2-d?"
+    assert seen == [expected + "mailto=curator%40example.org"]
+
+
 def test_ctgov_study(httpserver: HTTPServer) -> None:
     body = (DATA / "ctgov_study.json").read_text(encoding="utf-8")
     httpserver.expect_request(f"/ctgov/studies/{NCT}", query_string="format=json").respond_with_data(
@@ -375,6 +390,21 @@ def test_api_key_is_not_stored_in_the_cache(httpserver: HTTPServer, tmp_path: Pa
         assert API_KEY.encode() not in path.read_bytes()
     with sqlite3.connect(cache / "responses.sqlite") as db:
         assert db.execute("select count(*) from responses").fetchone()[0] == 1
+
+
+def test_unusable_200_is_dropped_from_the_cache(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_oneshot_request("/crossref/works/10.5555/kb-test.0001").respond_with_data(
+        "<html>maintenance</html>", content_type="text/html"
+    )
+    httpserver.expect_request("/crossref/works/10.5555/kb-test.0001").respond_with_data(
+        crossref_body(), content_type="application/json"
+    )
+    with client_for(httpserver, cache_dir=tmp_path / "cache") as client:
+        with pytest.raises(FetchError, match="did not answer JSON"):
+            fetch_crossref_work(client, DOI)
+        assert fetch_crossref_work(client, DOI)["status"] == "ok"  # asked again, not the cached page
+        assert fetch_crossref_work(client, DOI)["status"] == "ok"  # now cached
+    assert len(httpserver.log) == 2
 
 
 # --- rate limits --------------------------------------------------------------------
