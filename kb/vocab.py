@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from kb.errors import IdentifierError, UnknownTermError, VocabularyError
 from kb.namespaces import TEKB_NS
 from kb.paths import vocabulary_dir
 
-__all__ = ["CATEGORIES", "Concept", "Vocabulary", "get_vocabulary", "normalize_name"]
+__all__ = ["CATEGORIES", "Concept", "Merge", "Vocabulary", "get_vocabulary", "normalize_name"]
 
 #: Vocabulary categories, in the order :meth:`Vocabulary.resolve` prefers them when no
 #: category is given and a name or cross-reference matches concepts of several.
@@ -96,6 +96,18 @@ class Concept:
     def names(self) -> tuple[str, ...]:
         """The preferred label followed by the synonyms."""
         return (self.label, *self.synonyms)
+
+
+@dataclass(frozen=True)
+class Merge:
+    """What :meth:`Vocabulary.extend` did with one offered concept."""
+
+    given: Concept
+    target: str  # IRI of the concept it became (new) or joined (not new)
+    new: bool
+    names: tuple[str, ...]  # the names it contributed (a new concept's label first)
+    xrefs: tuple[str, ...]  # the cross-references it contributed
+    skipped: tuple[str, ...] = ()  # names and cross-references left out, and why
 
 
 @dataclass
@@ -226,15 +238,117 @@ class Vocabulary:
         drafts: dict[str, _Draft] = defaultdict(_Draft)
         triples: list[ox.Triple] = []
         for path in files:
-            for triple in _parse(path):
-                triples.append(triple)
-                if isinstance(triple.subject, ox.NamedNode):
-                    drafts[triple.subject.value].add(triple.predicate.value, triple.object, str(path))
-                elif triple.predicate.value == _RDF_TYPE and triple.object == ox.NamedNode(_CONCEPT):
-                    raise VocabularyError(f"{path}: a skos:Concept must be an IRI, not a blank node")
+            file_triples = list(_parse(path))
+            _gather(drafts, file_triples, str(path))
+            triples.extend(file_triples)
         origins = {iri: ", ".join(d.files) for iri, d in drafts.items() if _CONCEPT in d.types}
         concepts = [_concept_from(iri, drafts[iri], origin) for iri, origin in origins.items()]
         return cls(concepts, triples, origins=origins)
+
+    def extend(self, concepts: Iterable[Concept], *, origin: str) -> tuple[Vocabulary, list[Merge]]:
+        """A new vocabulary: this one plus ``concepts`` (a user vocabulary), merged leniently.
+
+        This vocabulary's concepts win. A concept whose IRI, CURIE or cross-reference is
+        already a concept of its category (its own IRI, or one of its cross-references)
+        joins that concept: its names become synonyms and its IRI a cross-reference. Any
+        other concept is added. Names and cross-references another concept of the category
+        already has are left out and listed in :attr:`Merge.skipped`; nothing raises. The
+        triples (:meth:`iter_triples`) stay this vocabulary's.
+
+        >>> drug = Concept("http://identifiers.org/drugbank/DB00480", "DRUGBANK:DB00480", "Lenalidomide", "drug", ("LEN-X",))
+        >>> bigger, (merge,) = get_vocabulary().extend([drug], origin="example")
+        >>> merge.target, merge.new, merge.names
+        ('http://purl.obolibrary.org/obo/CHEBI_63791', False, ('LEN-X',))
+        >>> bigger.resolve("len x").label
+        'lenalidomide'
+        """
+        merged = Vocabulary(self._concepts.values(), self._triples, origins=self._origins)
+        return merged, [merged._merge(concept, origin) for concept in concepts]
+
+    def extend_with_triples(self, triples: Iterable[ox.Triple], *, origin: str) -> tuple[Vocabulary, list[Merge]]:
+        """:meth:`extend` with concepts described in SKOS, as a user vocabulary graph holds them.
+
+        A subject typed ``skos:Concept`` is a concept (checked like a vocabulary file's); an
+        untyped subject that is already a concept here adds its ``skos:altLabel`` names and
+        matches to it; other subjects (the scheme, orphans) are ignored.
+        """
+        drafts: dict[str, _Draft] = defaultdict(_Draft)
+        _gather(drafts, triples, origin)
+        offered: list[Concept] = []
+        for subject, draft in drafts.items():
+            if _CONCEPT in draft.types:
+                offered.append(_concept_from(subject, draft, origin))
+            elif subject in self._concepts and (draft.synonyms or draft.matches):
+                known = self._concepts[subject]
+                offered.append(Concept(subject, known.curie, known.label, known.category, tuple(draft.synonyms), tuple(draft.matches)))
+        return self.extend(offered, origin=origin)
+
+    def _merge(self, concept: Concept, origin: str) -> Merge:
+        """Add one concept leniently (see :meth:`extend`)."""
+        category = concept.category if concept.category in CATEGORIES else None
+        if category is None:
+            raise VocabularyError(f"{origin}: concept <{concept.iri}> has unknown category {concept.category!r}")
+        target = self._concepts.get(concept.iri) or self._by_code(concept)
+        skipped: list[str] = []
+        if target is None:
+            names = self._free_names(concept.iri, category, concept.names, skipped)
+            xrefs = self._free_codes(concept.iri, category, concept.xrefs, skipped)
+            added = Concept(concept.iri, concept.curie, concept.label, category,
+                            tuple(n for n in names if n != concept.label), xrefs)
+            self._concepts[added.iri] = added
+            self._origins[added.iri] = origin
+            self._index(added, names, xrefs, self_codes=True)
+            return Merge(concept, added.iri, True, names, xrefs, tuple(skipped))
+        known = {normalize_name(name) for name in target.names}
+        offered = [n for n in concept.names if normalize_name(n) not in known]
+        names = self._free_names(target.iri, target.category, offered, skipped)
+        candidates = [concept.iri] if concept.iri != target.iri else []
+        candidates += [x for x in concept.xrefs if x != target.iri]
+        xrefs = self._free_codes(target.iri, target.category, [x for x in candidates if x not in target.xrefs], skipped)
+        grown = replace(target, synonyms=(*target.synonyms, *names), xrefs=(*target.xrefs, *xrefs))
+        self._concepts[grown.iri] = grown
+        self._index(grown, names, xrefs, self_codes=False)
+        return Merge(concept, grown.iri, False, names, xrefs, tuple(skipped))
+
+    def _by_code(self, concept: Concept) -> Concept | None:
+        for tier in _TIERS:
+            codes = self._codes[tier][concept.category]
+            hit = codes.get(concept.iri) or codes.get(_curie_key(concept.curie) or "")
+            if hit:
+                return self._concepts[hit]
+        return None
+
+    def _free_names(self, iri: str, category: str, names: Iterable[str], skipped: list[str]) -> tuple[str, ...]:
+        free: dict[str, str] = {}
+        for name in names:
+            key = normalize_name(name)
+            other = self._names[category].get(key)
+            if not key:
+                skipped.append(f"name {name!r} has no letters or digits")
+            elif other is not None and other[0] != iri:
+                skipped.append(f"name {name!r} already names <{other[0]}>")
+            elif key not in free:
+                free[key] = name
+        return tuple(free.values())
+
+    def _free_codes(self, iri: str, category: str, xrefs: Iterable[str], skipped: list[str]) -> tuple[str, ...]:
+        free: list[str] = []
+        for xref in dict.fromkeys(xrefs):
+            others = {self._codes[tier][category].get(code) for tier in _TIERS for code in (xref, _curie_key(compress_iri(xref)))}
+            others -= {None, iri}
+            if others:
+                skipped.append(f"cross-reference <{xref}> already belongs to <{sorted(others)[0]}>")
+            else:
+                free.append(xref)
+        return tuple(free)
+
+    def _index(self, concept: Concept, names: Iterable[str], xrefs: Iterable[str], *, self_codes: bool) -> None:
+        for name in names:
+            self._names[concept.category].setdefault(normalize_name(name), (concept.iri, name))
+        if self_codes:
+            self._add_code("self", concept, concept.iri, concept.curie)
+        for xref in xrefs:
+            self._add_code("xref", concept, xref, compress_iri(xref))
 
     def _add(self, concept: Concept) -> None:
         if concept.category not in CATEGORIES:
@@ -351,6 +465,15 @@ class Vocabulary:
 
     def __repr__(self) -> str:
         return f"<Vocabulary of {len(self)} concepts>"
+
+
+def _gather(drafts: dict[str, _Draft], triples: Iterable[ox.Triple], origin: str) -> None:
+    """Add what ``triples`` say about each IRI subject to ``drafts``."""
+    for triple in triples:
+        if isinstance(triple.subject, ox.NamedNode):
+            drafts[triple.subject.value].add(triple.predicate.value, triple.object, origin)
+        elif triple.predicate.value == _RDF_TYPE and triple.object == ox.NamedNode(_CONCEPT):
+            raise VocabularyError(f"{origin}: a skos:Concept must be an IRI, not a blank node")
 
 
 def _parse(path: Path) -> Iterator[ox.Triple]:
