@@ -10,6 +10,7 @@ cannot.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,9 +19,29 @@ from typing import Protocol, runtime_checkable
 from kb.errors import KBError
 from kb.models import FindingsDocument
 
-__all__ = ["Reader", "ENTRY_POINT_GROUP", "get_reader", "available_readers"]
+__all__ = [
+    "Reader", "Fetcher", "SkippedRecord", "ENTRY_POINT_GROUP", "FETCHER_GROUP",
+    "get_reader", "available_readers", "get_fetcher", "available_fetchers",
+]
 
 ENTRY_POINT_GROUP = "trial_evidence_kb.readers"
+FETCHER_GROUP = "trial_evidence_kb.fetchers"
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    """A record a reader could not turn into a document, and why; the batch goes on without it.
+
+    ``location`` names the file and record (``"refs.ris: record 3 (line 41)"``); ``problems``
+    are ``(field path, message)`` pairs.
+    """
+
+    location: str
+    problems: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        detail = "; ".join(f"{where}: {what}" if where else what for where, what in self.problems)
+        return f"{self.location}: {detail}"
 
 
 @runtime_checkable
@@ -30,25 +51,58 @@ class Reader(Protocol):
     name: str
     summary: str
 
-    def read(self, path: Path) -> Iterator[FindingsDocument]:
-        """Yield the records of ``path``; raise a RecordError naming file, record and field."""
+    def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord]:
+        """Yield the records of ``path``, a :class:`SkippedRecord` for each one that fails.
+
+        Raise a RecordError naming the file (and line) when the file as a whole cannot be read.
+        """
         ...
+
+
+@runtime_checkable
+class Fetcher(Protocol):
+    """Fetches records by identifier from a web service (Crossref, PubMed, ClinicalTrials.gov)."""
+
+    name: str
+    summary: str
+
+    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord]:
+        """Yield a document per record found; a SkippedRecord per invalid or missing identifier.
+
+        Identifiers are validated before any request. Raise a FetchError when the service
+        cannot be reached at all.
+        """
+        ...
+
+
+def _load_group(group: str) -> dict[str, object]:
+    return {entry_point.name: entry_point.load()() for entry_point in entry_points(group=group)}
 
 
 @cache
 def available_readers() -> dict[str, Reader]:
     """Every installed reader, by name."""
-    readers: dict[str, Reader] = {}
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        reader = entry_point.load()()
-        readers[entry_point.name] = reader
-    return readers
+    return _load_group(ENTRY_POINT_GROUP)  # type: ignore[return-value]
+
+
+@cache
+def available_fetchers() -> dict[str, Fetcher]:
+    """Every installed fetcher, by name."""
+    return _load_group(FETCHER_GROUP)  # type: ignore[return-value]
+
+
+def _pick(kind: str, name: str, installed: dict) -> object:
+    if name not in installed:
+        known = ", ".join(sorted(installed)) or "none (is trial-evidence-kb installed? run 'pip install -e .')"
+        raise KBError(f"no {kind} named {name!r}; installed {kind}s: {known}")
+    return installed[name]
 
 
 def get_reader(name: str) -> Reader:
     """The reader called ``name``; a clear error when it is not installed."""
-    readers = available_readers()
-    if name not in readers:
-        known = ", ".join(sorted(readers)) or "none (is trial-evidence-kb installed? run 'pip install -e .')"
-        raise KBError(f"no reader named {name!r}; installed readers: {known}")
-    return readers[name]
+    return _pick("reader", name, available_readers())  # type: ignore[return-value]
+
+
+def get_fetcher(name: str) -> Fetcher:
+    """The fetcher called ``name``; a clear error when it is not installed."""
+    return _pick("fetcher", name, available_fetchers())  # type: ignore[return-value]
