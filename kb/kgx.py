@@ -3,8 +3,9 @@
 ``write_kgx(store, directory)`` writes ``nodes.tsv``, ``edges.tsv``, ``nodes.jsonl`` and
 ``edges.jsonl``. Nodes are the drugs, targets, conditions and adverse events the edges join (their
 ontology CURIEs and the vocabulary's Biolink category), the trials the sources cover
-(``CLINICALTRIALS:NCT...``) and the publications they cite (``doi:``/``PMID:``). Edges, one per
-statement however many sources make it, with the sources' DOIs/PMIDs in ``publications``:
+(``CLINICALTRIALS:NCT...``) and the publications they cite that have a PMID (a DOI holds "/",
+which kgx does not accept in a node id). Edges, one per statement however many sources make it,
+with the sources' PMIDs (else DOIs) in ``publications``:
 
 - drug ``biolink:affects`` target, qualified (``biolink:causes``, aspect, direction) from mechanism
   claims; ``biolink:directly_physically_interacts_with`` for a binding claim without a direction;
@@ -69,6 +70,7 @@ class KgxReport:
     left_out_nodes: list[str] = field(default_factory=list)  # local IRIs (unresolved names) with no CURIE
     left_out_edges: int = 0  # statements dropped because an end was left out
     edges_without_publications: int = 0  # every source of the edge lacks a DOI and a PMID
+    left_out_publications: list[str] = field(default_factory=list)  # cited DOIs kgx cannot take as node ids
     files: list[Path] = field(default_factory=list)
 
 
@@ -119,6 +121,7 @@ class _Builder:
         self.edges: dict[tuple, dict[str, Any]] = {}
         self.left_out: set[str] = set()
         self.left_out_edges = 0
+        self.left_out_publications: set[str] = set()
 
     def node(self, curie: str, category: str, name: str | None, xref: Iterable[str] = ()) -> None:
         record = self.nodes.setdefault(curie, {"id": curie, "category": [category], "provided_by": [self.knowledge_source]})
@@ -166,7 +169,7 @@ def write_kgx(store: KBStore, directory: Path, *, source_id: str | None = None, 
         row = sources.get(source)
         if row is None:
             return None
-        return f"doi:{row.doi}" if row.doi else f"PMID:{row.pmid}" if row.pmid else None
+        return _publication_curie(row)
 
     def method_of(source: str) -> str | None:
         row = sources.get(source)
@@ -249,10 +252,20 @@ def _trial_and_publication_nodes(store: KBStore, builder: _Builder, network: lis
         if row.trial_node in trials and curie and curie.startswith("CLINICALTRIALS:"):
             builder.node(curie, "biolink:ClinicalTrial", row.label)
     for source in sorted(wanted):
-        row = sources[source]
-        curie = f"doi:{row.doi}" if row.doi else f"PMID:{row.pmid}" if row.pmid else None
-        if curie:
-            builder.node(curie, "biolink:JournalArticle", row.title)
+        curie = _publication_curie(sources[source])
+        if curie is None:
+            continue
+        if "/" in curie:
+            # kgx 2.x reads a CURIE whose local part holds "/" as no CURIE, so a DOI cannot be a node id
+            # there; the DOI stays in the edges' publications, where Biolink expects it.
+            builder.left_out_publications.add(curie)
+            continue
+        builder.node(curie, "biolink:JournalArticle", sources[source].title)
+
+
+def _publication_curie(row: Any) -> str | None:
+    """``PMID:...`` when the publication has a PMID (Biolink's first JournalArticle prefix), else ``doi:...``."""
+    return f"PMID:{row.pmid}" if row.pmid else f"doi:{row.doi}" if row.doi else None
 
 
 def _cell(column: str, value: Any) -> str:
@@ -273,6 +286,7 @@ def _write(builder: _Builder, directory: Path) -> KgxReport:
         edges_by_predicate=dict(sorted(Counter(e["predicate"] for e in edges).items())),
         left_out_nodes=sorted(builder.left_out), left_out_edges=builder.left_out_edges,
         edges_without_publications=sum(1 for e in edges if not e["publications"]),
+        left_out_publications=sorted(builder.left_out_publications),
     )
     for name, records, columns in (("nodes", nodes, NODE_COLUMNS), ("edges", edges, EDGE_COLUMNS)):
         tsv, jsonl = directory / f"{name}.tsv", directory / f"{name}.jsonl"
