@@ -117,7 +117,7 @@ def _date(fields: dict[str, object]) -> str | None:
 
 def _journal(kind: str, fields: dict[str, object]) -> dict[str, object] | None:
     title = _clean(fields.get("journaltitle") or fields.get("journal") or (fields.get("booktitle") if kind in _SERIAL_TYPES else None))
-    issns = issns_in([_clean(fields.get("issn")) or ""])
+    issns = issns_in([_clean(fields.get("issn")) or ""], strict=True)
     if not title or not (issns or kind in _SERIAL_TYPES):
         return None
     short = _clean(fields.get("shortjournal") or fields.get("journalabbr") or fields.get("journal-abbreviation"))
@@ -167,16 +167,17 @@ def _failure(block: ParsingFailedBlock) -> str:
     return " ".join(str(reason).split()) or type(error).__name__
 
 
-def parse_bibtex(text: str, origin: str) -> Iterator[ParsedRecord]:
+def parse_bibtex(text: str, origin: str, *, source: str | None = None) -> Iterator[ParsedRecord]:
     """Yield one :class:`ParsedRecord` per BibTeX entry of ``text``, and one per block that failed to parse.
 
-    Text with no entry at all (not BibTeX) raises :class:`InputFileError`.
+    ``origin`` names the input in record locations. Text with no entry at all (not BibTeX)
+    raises :class:`InputFileError` naming ``source`` (default ``origin``).
     """
     library = bibtexparser.parse_string(text, parse_stack=_parse_stack())
     blocks = [block for block in library.blocks if isinstance(block, (Entry, ParsingFailedBlock))]
     if not blocks:
         line = next((number for number, content in enumerate(text.splitlines(), start=1) if content.strip()), 1)
-        raise InputFileError(origin, [(f"line {line}", "no BibTeX entry found (expected '@article{key, ...}')")])
+        raise InputFileError(source or origin, [(f"line {line}", "no BibTeX entry found (expected '@article{key, ...}')")])
     # Blocks come in file order; bibtexparser counts lines from 0.
     for block in sorted(blocks, key=lambda block: block.start_line or 0):
         line = (block.start_line or 0) + 1
@@ -198,4 +199,4 @@ def read_bibtex(path: str | Path) -> Iterator[ParsedRecord]:
         raise InputFileError(str(path), [(f"line {line}", f"not UTF-8 text: {error.reason}")]) from None
     except OSError as error:
         raise InputFileError(str(path), [("", f"cannot read the file: {error.strerror}")]) from None
-    return iter(list(parse_bibtex(text, Path(path).name)))
+    return iter(list(parse_bibtex(text, Path(path).name, source=str(path))))

@@ -24,7 +24,7 @@ _SERIAL_TYPES = frozenset({"article-journal", "article", "article-magazine", "ar
 
 
 def _issns(value: object) -> list[str]:
-    return issns_in(value if isinstance(value, list) else [value])
+    return issns_in(value if isinstance(value, list) else [value], strict=True)
 
 
 def _journal(item: Mapping[str, object]) -> dict[str, object] | None:

@@ -200,19 +200,21 @@ def _record_lines(lines: list[str], parser: RisParser) -> tuple[list[int], int |
     return starts, open_at
 
 
-def parse_ris(text: str, origin: str) -> Iterator[ParsedRecord]:
+def parse_ris(text: str, origin: str, *, source: str | None = None) -> Iterator[ParsedRecord]:
     """Yield one :class:`ParsedRecord` per RIS record of ``text``, located by the line of its ``TY`` tag.
 
-    Text without any ``TY`` line is not RIS and raises :class:`InputFileError`; so does a line
-    rispy cannot place (text before the first tag of a record).
+    ``origin`` names the input in record locations. Text without any ``TY`` line is not RIS and
+    raises :class:`InputFileError` naming ``source`` (default ``origin``); so does a line rispy
+    cannot place (untagged text before the first tag of the first record).
     """
+    source = source or origin
     # Only CR/LF end lines: str.splitlines would also split at form feeds and U+2028 inside a value.
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     parser = _parser()
     starts, unfinished = _record_lines(lines, parser)
     if not starts and unfinished is None:
         line = next((number for number, content in enumerate(lines, start=1) if content.strip()), 1)
-        raise InputFileError(origin, [(f"line {line}", "no RIS record found (expected a line 'TY  - JOUR')")])
+        raise InputFileError(source, [(f"line {line}", "no RIS record found (expected a line 'TY  - JOUR')")])
     position = [0]
 
     def counted() -> Iterator[str]:
@@ -222,11 +224,13 @@ def parse_ris(text: str, origin: str) -> Iterator[ParsedRecord]:
 
     try:
         records = parser.parse_lines(counted())
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError):
         # rispy adds an untagged line to the tag before it; with no tag before it, it fails.
-        raise InputFileError(origin, [(f"line {position[0]}", f"a line without a tag where a tag is needed ({error})")]) from None
+        raise InputFileError(
+            source, [(f"line {position[0]}", "text without a tag: a continuation line needs a tag line ('XX  - ...') before it")]
+        ) from None
     if len(records) != len(starts):
-        raise InputFileError(origin, [("", f"rispy read {len(records)} records where {len(starts)} 'TY' ... 'ER' blocks are")])
+        raise InputFileError(source, [("", f"rispy read {len(records)} records where {len(starts)} 'TY' ... 'ER' blocks are")])
     for line, record in zip(starts, records):
         yield build_record(f"{origin} line {line}", record_fields(record))
     if unfinished is not None:
@@ -243,4 +247,4 @@ def read_ris(path: str | Path) -> Iterator[ParsedRecord]:
         raise InputFileError(str(path), [(f"line {line}", f"not UTF-8 text: {error.reason}")]) from None
     except OSError as error:
         raise InputFileError(str(path), [("", f"cannot read the file: {error.strerror}")]) from None
-    return iter(list(parse_ris(text, Path(path).name)))
+    return iter(list(parse_ris(text, Path(path).name, source=str(path))))

@@ -294,23 +294,30 @@ def split_pages(text: str | None) -> tuple[str | None, str | None]:
     return first, last
 
 
-def issns_in(values: Iterable[object]) -> list[str]:
+def issns_in(values: Iterable[object], *, strict: bool = False) -> list[str]:
     """The valid ISSNs among strings that may hold several ('1687-5265, 1687-5273'), in order, once each.
 
-    Anything else (an ISBN in RIS ``SN``, a typo) is left out.
+    Anything else (an ISBN in RIS ``SN``) is left out; with ``strict`` (a field that holds
+    only ISSNs) it is kept as written, so that validation reports it with its field.
 
     >>> issns_in(["1932-8494 1932-8486", "978-3-16-148410-0"])
     ['1932-8494', '1932-8486']
+    >>> issns_in(["0028-4794"], strict=True)
+    ['0028-4794']
     """
     found: list[str] = []
     for value in values:
         if not isinstance(value, str):
             continue
         for token in re.split(r"[\s,;]+", value):
+            if not token.strip("()[]"):
+                continue
             try:
                 issn = normalize_issn(token.strip("()[]"))
             except IdentifierError:
-                continue
+                if not strict:
+                    continue
+                issn = token
             if issn not in found:
                 found.append(issn)
     return found
