@@ -1,0 +1,349 @@
+"""The results section of a study (v2 JSON shape) to outcome results and adverse-event results.
+
+Every value that cannot be imported (not numeric, no group, out of range for its kind)
+is left out and named in the study's report; the rest of the table is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from ingest.ctgov.arms import ArmSet
+from ingest.ctgov.common import StudyReport, parse_count, parse_number, parse_p_value, token
+from kb.models import AdverseEventResult, ArmEventCount, ArmMeasurement, Comparison, EffectMeasure, Grade, OutcomeResult, OutcomeRole, Statistic
+from kb.models.findings import AssessmentType, CISides, Dispersion
+
+__all__ = ["outcome_results", "adverse_events", "DEATH_EVENT"]
+
+#: The event name of the all-cause mortality count (documented in docs/rdf-mapping.md).
+DEATH_EVENT = "death"
+
+_ROLES = {
+    "PRIMARY": OutcomeRole.primary,
+    "SECONDARY": OutcomeRole.secondary,
+    "OTHER_PRE_SPECIFIED": OutcomeRole.other_prespecified,
+    "POST_HOC": OutcomeRole.post_hoc,
+}
+_STATISTICS = {
+    "MEDIAN": Statistic.median,
+    "MEAN": Statistic.mean,
+    "LEAST_SQUARES_MEAN": Statistic.least_squares_mean,
+    "GEOMETRIC_MEAN": Statistic.geometric_mean,
+    "GEOMETRIC_LEAST_SQUARES_MEAN": Statistic.geometric_least_squares_mean,
+    "COUNT_OF_PARTICIPANTS": Statistic.count,
+    "COUNT_OF_UNITS": Statistic.count,
+    "NUMBER": Statistic.number,
+}
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _dispersion(kind: str | None) -> tuple[Dispersion | None, float | None]:
+    """The dispersion type of a registry spelling, and the CI level for confidence intervals."""
+    if not kind:
+        return None, None
+    value = token(kind)
+    ci = re.match(r"^(\d+(?:\.\d+)?)%_CONFIDENCE_INTERVAL$", value)
+    if ci:
+        return Dispersion.confidence_interval, float(ci.group(1)) / 100
+    if value.startswith("STANDARD_DEVIATION"):
+        return Dispersion.standard_deviation, None
+    if value.startswith("STANDARD_ERROR"):
+        return Dispersion.standard_error, None
+    if value == "FULL_RANGE":
+        return Dispersion.full_range, None
+    if value == "INTER_QUARTILE_RANGE":
+        return Dispersion.inter_quartile_range, None
+    if value.startswith("GEOMETRIC_COEFFICIENT"):
+        return Dispersion.geometric_coefficient_of_variation, None
+    return None, None
+
+
+def _effect_measure(label: str) -> EffectMeasure:
+    """The effect measure of a registry parameter type; log-scale and unusual ones are 'other'.
+
+    >>> _effect_measure("Hazard Ratio (HR)"), _effect_measure("Hazard Ratio, log")
+    (<EffectMeasure.hazard_ratio: 'hazard_ratio'>, <EffectMeasure.other: 'other'>)
+    >>> _effect_measure("LS Mean Difference")
+    <EffectMeasure.mean_difference: 'mean_difference'>
+    """
+    text = label.casefold()
+    if "log" in text:
+        return EffectMeasure.other
+    for needle, measure in (
+        ("hazard ratio", EffectMeasure.hazard_ratio),
+        ("cox proportional hazard", EffectMeasure.hazard_ratio),
+        ("odds ratio", EffectMeasure.odds_ratio),
+        ("risk ratio", EffectMeasure.risk_ratio),
+        ("relative risk", EffectMeasure.risk_ratio),
+        ("risk difference", EffectMeasure.risk_difference),
+        ("median difference", EffectMeasure.median_difference),
+        ("mean difference", EffectMeasure.mean_difference),
+    ):
+        if needle in text:
+            return measure
+    return EffectMeasure.other
+
+
+def _denominators(denoms: list[dict[str, Any]] | None) -> dict[str, int]:
+    """Participants analysed per group id (the first denominator, which counts participants)."""
+    for denom in denoms or []:
+        return {c.get("groupId"): n for c in denom.get("counts") or [] if (n := parse_count(c.get("value"))) is not None}
+    return {}
+
+
+def _measurement(
+    where: str, measurement: dict[str, Any], arm: str, statistic: Statistic, unit: str | None,
+    dispersion: Dispersion | None, ci_level: float | None, n: int | None, category: str | None, report: StudyReport,
+) -> ArmMeasurement | None:
+    raw = measurement.get("value")
+    value = parse_number(raw)
+    comment = measurement.get("comment") or ""
+    fields: dict[str, Any] = {"arm": arm, "statistic": statistic, "unit": unit, "n": n, "category": category}
+    if value is None:
+        if statistic is Statistic.median and "not reached" in comment.casefold():
+            fields["not_reached"] = True
+        else:
+            report.skip(f"{where}: value {raw!r} not numeric" + (f" ({_short(comment)})" if comment else ""))
+            return None
+    else:
+        fields["value"] = value
+    if statistic is Statistic.number and unit and unit.casefold().startswith("percent") and value is not None and 0 <= value <= 100:
+        fields["statistic"] = Statistic.percentage
+    if dispersion is not None:
+        spread = parse_number(measurement.get("spread"))
+        lower, upper = parse_number(measurement.get("lowerLimit")), parse_number(measurement.get("upperLimit"))
+        if dispersion is Dispersion.confidence_interval:
+            if lower is not None and upper is not None:
+                fields.update(dispersion=dispersion, ci_lower=lower, ci_upper=upper, ci_level=ci_level)
+            elif measurement.get("lowerLimit") is not None or measurement.get("upperLimit") is not None:
+                report.skip(f"{where}: confidence interval {measurement.get('lowerLimit')!r} to {measurement.get('upperLimit')!r} not numeric")
+        elif dispersion in {Dispersion.full_range, Dispersion.inter_quartile_range}:
+            if lower is not None and upper is not None:
+                fields.update(dispersion=dispersion, dispersion_lower=lower, dispersion_upper=upper)
+            elif measurement.get("lowerLimit") is not None or measurement.get("upperLimit") is not None:
+                report.skip(f"{where}: {dispersion.value} {measurement.get('lowerLimit')!r} to {measurement.get('upperLimit')!r} not numeric")
+        elif spread is not None and spread >= 0:
+            fields.update(dispersion=dispersion, dispersion_value=spread)
+        elif measurement.get("spread") is not None:
+            report.skip(f"{where}: {dispersion.value} {measurement.get('spread')!r} not numeric")
+    try:
+        return ArmMeasurement(**fields)
+    except ValidationError as error:
+        # e.g. a value outside its own interval: keep the value, drop what contradicts it.
+        trimmed = {k: v for k, v in fields.items() if k not in {"ci_lower", "ci_upper", "ci_level", "dispersion", "dispersion_lower", "dispersion_upper", "dispersion_value"}}
+        report.skip(f"{where}: spread left out ({error.errors()[0]['msg']})")
+        try:
+            return ArmMeasurement(**trimmed)
+        except ValidationError as second:
+            report.skip(f"{where}: value {raw!r} left out ({second.errors()[0]['msg']})")
+            return None
+
+
+def _comparison(where: str, analysis: dict[str, Any], table: str, arms: ArmSet, report: StudyReport) -> Comparison | None:
+    group_ids = [g for g in analysis.get("groupIds") or [] if g]
+    if len(group_ids) != 2:
+        report.skip(f"{where}: compares {len(group_ids)} groups ({', '.join(group_ids) or 'none'}); only two-group comparisons are imported")
+        return None
+    keys = [arms.arm_of(table, g) for g in group_ids]
+    if None in keys:
+        report.skip(f"{where}: group {group_ids[keys.index(None)]} is not a group of the outcome")
+        return None
+    first, second = keys
+    if first == second:
+        report.skip(f"{where}: groups {group_ids[0]} and {group_ids[1]} are the same arm")
+        return None
+    # The registry does not say which arm is the reference: a control arm is, else the second.
+    if arms.is_comparator(first) and not arms.is_comparator(second):
+        arm, reference = second, first
+    else:
+        arm, reference = first, second
+        if not arms.is_comparator(second):
+            report.note(f"{where}: neither group is a control arm; took {group_ids[1]} as the reference")
+    fields: dict[str, Any] = {"arm": arm, "reference_arm": reference, "test": analysis.get("statisticalMethod") or None,
+                              "description": analysis.get("estimateComment") or None}
+    label = (analysis.get("paramType") or "").strip()
+    estimate_text = analysis.get("paramValue")
+    estimate = parse_number(estimate_text)
+    if label and estimate is not None:
+        fields.update(measure=_effect_measure(label), measure_label=label, estimate=estimate)
+    elif estimate_text not in (None, ""):
+        report.skip(f"{where}: estimate {estimate_text!r} not numeric")
+    lower_text, upper_text = analysis.get("ciLowerLimit"), analysis.get("ciUpperLimit")
+    lower, upper = parse_number(lower_text), parse_number(upper_text)
+    if lower is not None and upper is not None and "estimate" in fields:
+        fields.update(ci_lower=lower, ci_upper=upper)
+        level = parse_number(analysis.get("ciPctValue"))
+        if level is not None and 0 < level < 100:
+            fields["ci_level"] = level / 100
+        sides = token(analysis.get("ciNumSides") or "")
+        fields["ci_sides"] = {"TWO_SIDED": CISides.two_sided, "2_SIDED": CISides.two_sided,
+                              "ONE_SIDED": CISides.one_sided, "1_SIDED": CISides.one_sided}.get(sides)
+    elif lower_text not in (None, "") or upper_text not in (None, ""):
+        report.skip(f"{where}: confidence interval {lower_text!r} to {upper_text!r} not numeric or incomplete")
+    dispersion, _ = _dispersion(analysis.get("dispersionType"))
+    spread = parse_number(analysis.get("dispersionValue"))
+    if dispersion is not None and spread is not None and spread >= 0 and "estimate" in fields:
+        fields.update(dispersion=dispersion, dispersion_value=spread)
+    p_text = analysis.get("pValue")
+    if p_text not in (None, ""):
+        parsed = parse_p_value(p_text)
+        if parsed is None:
+            report.skip(f"{where}: p-value {p_text!r} not a p-value")
+        else:
+            fields["p_value"], fields["p_relation"] = parsed
+    if "estimate" not in fields and "p_value" not in fields:
+        report.skip(f"{where}: neither an estimate nor a p-value")
+        return None
+    # Keep what the registry states consistently: drop the interval, then the estimate, if they contradict.
+    for drop, what in (((), ""), (("ci_lower", "ci_upper", "ci_level", "ci_sides"), "confidence interval"),
+                       (("measure", "estimate", "dispersion", "dispersion_value"), "estimate")):
+        had = any(fields.get(name) is not None for name in drop)
+        for name in drop:
+            fields.pop(name, None)
+        if drop and not had:
+            continue
+        try:
+            made = Comparison(**fields)
+        except ValidationError as error:
+            problem = error.errors()[0]["msg"]
+            continue
+        if what:
+            report.skip(f"{where}: {what} left out ({problem})")
+        return made
+    report.skip(f"{where}: left out ({problem})")
+    return None
+
+
+def outcome_results(results: dict[str, Any], trial: str, arms: ArmSet, report: StudyReport) -> list[OutcomeResult]:
+    """The study's outcome measures, with per-group values and statistical analyses."""
+    found: list[OutcomeResult] = []
+    measures = (results.get("outcomeMeasuresModule") or {}).get("outcomeMeasures") or []
+    for index, measure in enumerate(measures, start=1):
+        title = (measure.get("title") or "").strip()
+        where = f"outcome {_short(title)!r}"
+        if not title:
+            report.skip(f"outcome {index}: no title")
+            continue
+        table = f"outcome-{index}"
+        arms.register(table, measure.get("groups") or [])
+        param = token(measure.get("paramType") or "")
+        statistic = _STATISTICS.get(param)
+        if statistic is None:
+            report.skip(f"{where}: parameter type {measure.get('paramType')!r} unknown; values left out")
+        unit = (measure.get("unitOfMeasure") or "").strip() or None
+        dispersion, ci_level = _dispersion(measure.get("dispersionType"))
+        measure_denoms = _denominators(measure.get("denoms"))
+        measurements: list[ArmMeasurement] = []
+        for klass in measure.get("classes") or [] if statistic else []:
+            denoms = _denominators(klass.get("denoms")) or measure_denoms
+            for category in klass.get("categories") or []:
+                label = " / ".join(t for t in ((klass.get("title") or "").strip(), (category.get("title") or "").strip()) if t) or None
+                for item in category.get("measurements") or []:
+                    group_id = item.get("groupId") or ""
+                    cell = f"{where}{f' [{_short(label, 40)}]' if label else ''} group {group_id}"
+                    arm = arms.arm_of(table, group_id)
+                    if arm is None:
+                        report.skip(f"{cell}: group not listed for the outcome")
+                        continue
+                    n = denoms.get(group_id)
+                    if n is None:
+                        report.skip(f"{cell}: no denominator (participants analysed)")
+                    made = _measurement(cell, item, arm, statistic, unit, dispersion, ci_level, n, label, report)
+                    if made is not None:
+                        measurements.append(made)
+        comparisons = []
+        for position, analysis in enumerate(measure.get("analyses") or [], start=1):
+            made = _comparison(f"{where} analysis {position}", analysis, table, arms, report)
+            if made is not None:
+                comparisons.append(made)
+        if not measurements and not comparisons:
+            status = measure.get("reportingStatus")
+            report.skip(f"{where}: no values" + (f" (reporting status {status})" if status and status != "POSTED" else ""))
+            continue
+        found.append(
+            OutcomeResult(
+                key=f"outcome-{index:03d}",
+                trial=trial,
+                outcome=title,
+                role=_ROLES.get(token(measure.get("type") or "")),
+                description=measure.get("description") or None,
+                time_frame=measure.get("timeFrame") or None,
+                measurements=tuple(measurements),
+                comparisons=tuple(comparisons),
+            )
+        )
+    return found
+
+
+def _event_counts(where: str, stats: list[dict[str, Any]], arms: ArmSet, report: StudyReport, keys: tuple[str, str, str]) -> list[ArmEventCount]:
+    group_key, affected_key, at_risk_key = keys
+    counts: list[ArmEventCount] = []
+    for item in stats:
+        group_id = item.get(group_key) or ""
+        arm = arms.arm_of("adverse-events", group_id)
+        if arm is None:
+            report.skip(f"{where} group {group_id}: group not listed for the adverse events")
+            continue
+        affected, at_risk = parse_count(item.get(affected_key)), parse_count(item.get(at_risk_key))
+        if affected is None:
+            report.skip(f"{where} group {group_id}: affected {item.get(affected_key)!r} not a count")
+            continue
+        if at_risk is None:
+            report.skip(f"{where} group {group_id}: no denominator (at risk {item.get(at_risk_key)!r})")
+        try:
+            counts.append(ArmEventCount(arm=arm, n_affected=affected, n_at_risk=at_risk))
+        except ValidationError as error:
+            report.skip(f"{where} group {group_id}: {error.errors()[0]['msg']}")
+    return counts
+
+
+def adverse_events(results: dict[str, Any], trial: str, arms: ArmSet, report: StudyReport) -> list[AdverseEventResult]:
+    """Serious and other adverse events per group, and all-cause mortality as the event 'death'."""
+    module = results.get("adverseEventsModule") or {}
+    if not module:
+        report.note("no adverse events module")
+        return []
+    groups = module.get("eventGroups") or []
+    arms.register("adverse-events", groups)
+    time_frame = module.get("timeFrame") or None
+    found: list[AdverseEventResult] = []
+    deaths = [g for g in groups if g.get("deathsNumAffected") is not None]
+    if deaths:
+        stats = [{"groupId": g.get("id"), "affected": g.get("deathsNumAffected"), "atRisk": g.get("deathsNumAtRisk")} for g in deaths]
+        counts = _event_counts("all-cause mortality", stats, arms, report, ("groupId", "affected", "atRisk"))
+        if counts:
+            found.append(AdverseEventResult(key="all-cause-mortality", trial=trial, event=DEATH_EVENT, grade=Grade.unspecified,
+                                            all_cause_mortality=True, arms=tuple(counts), time_frame=time_frame))
+    for table, serious, prefix in (("seriousEvents", True, "sae"), ("otherEvents", False, "oae")):
+        for index, event in enumerate(module.get(table) or [], start=1):
+            term = (event.get("term") or "").strip()
+            where = f"{'serious' if serious else 'other'} adverse event {_short(term)!r}"
+            if not term:
+                report.skip(f"{'serious' if serious else 'other'} adverse event {index}: no term")
+                continue
+            counts = _event_counts(where, event.get("stats") or [], arms, report, ("groupId", "numAffected", "numAtRisk"))
+            if not counts:
+                report.skip(f"{where}: no group counts")
+                continue
+            assessment = token(event.get("assessmentType") or "")
+            found.append(
+                AdverseEventResult(
+                    key=f"{prefix}-{index:03d}",
+                    trial=trial,
+                    event=term,
+                    grade=Grade.unspecified,
+                    serious=serious,
+                    arms=tuple(counts),
+                    organ_system=event.get("organSystem") or None,
+                    source_vocabulary=event.get("sourceVocabulary") or None,
+                    assessment=(AssessmentType.non_systematic if assessment.startswith("NON") else AssessmentType.systematic) if assessment else None,
+                    time_frame=time_frame,
+                )
+            )
+    return found
