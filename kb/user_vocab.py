@@ -99,6 +99,7 @@ class ReadResult:
     concepts: list[Concept]
     skipped: list[str] = field(default_factory=list)
     mappings_ignored: int = 0  # SSSOM rows whose predicate is not an equivalence
+    exact_links: bool = False  # True when the cross-references are stated equivalences (SSSOM), not loose xrefs
 
 
 @dataclass
@@ -313,7 +314,7 @@ def _read_sssom(path: Path, category: str | None, _fmt: str) -> ReadResult:
             draft.category = category_of_prefix(compress_iri(draft.iri) or "") or category_of_prefix(compress_iri(subject) or "")
         draft.add_names(row.get("object_label"), row.get("subject_label"))
         draft.xrefs.append(subject)
-    return ReadResult(collector.finish(), collector.skipped, ignored)
+    return ReadResult(collector.finish(), collector.skipped, ignored, exact_links=True)
 
 
 # --- simple TSV -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ letters (:func:`normalize_name`).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -265,23 +266,25 @@ class Vocabulary:
         merged = Vocabulary(self._concepts.values(), self._triples, origins=self._origins)
         return merged, [merged._merge(concept, origin) for concept in concepts]
 
-    def extend_with_triples(self, triples: Iterable[ox.Triple], *, origin: str) -> tuple[Vocabulary, list[Merge]]:
-        """:meth:`extend` with concepts described in SKOS, as a user vocabulary graph holds them.
+    def extend_with_triples(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> tuple[Vocabulary, list[Merge]]:
+        """:meth:`extend` with concepts described in SKOS, as user vocabulary graphs hold them.
 
-        A subject typed ``skos:Concept`` is a concept (checked like a vocabulary file's); an
-        untyped subject that is already a concept here adds its ``skos:altLabel`` names and
-        matches to it; other subjects (the scheme, orphans) are ignored.
+        ``graphs`` maps each graph's name (for messages) to its triples. A subject typed
+        ``skos:Concept`` in any graph is a concept (checked like a vocabulary file's, with
+        the names other graphs add to it); an untyped subject that is already a concept here
+        adds its ``skos:altLabel`` names and matches to it; other subjects are ignored.
         """
         drafts: dict[str, _Draft] = defaultdict(_Draft)
-        _gather(drafts, triples, origin)
+        for origin, triples in graphs.items():
+            _gather(drafts, triples, origin)
         offered: list[Concept] = []
         for subject, draft in drafts.items():
             if _CONCEPT in draft.types:
-                offered.append(_concept_from(subject, draft, origin))
+                offered.append(_concept_from(subject, draft, ", ".join(draft.files)))
             elif subject in self._concepts and (draft.synonyms or draft.matches):
                 known = self._concepts[subject]
                 offered.append(Concept(subject, known.curie, known.label, known.category, tuple(draft.synonyms), tuple(draft.matches)))
-        return self.extend(offered, origin=origin)
+        return self.extend(offered, origin=", ".join(graphs))
 
     def _merge(self, concept: Concept, origin: str) -> Merge:
         """Add one concept leniently (see :meth:`extend`)."""
@@ -459,6 +462,19 @@ class Vocabulary:
     def iter_quads(self, graph_name: ox.NamedNode) -> Iterator[ox.Quad]:
         """Every triple of the vocabulary files as a quad in ``graph_name``."""
         return (ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in self._triples)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 over every concept's IRI, category, names and cross-references.
+
+        Equal for vocabularies that resolve alike; a source mapped with one fingerprint is
+        stale under another (its names may resolve differently).
+        """
+        digest = hashlib.sha256()
+        for concept in sorted(self._concepts.values(), key=lambda c: c.iri):
+            digest.update("\x1f".join((concept.iri, concept.category, *concept.names, "\x1e", *concept.xrefs)).encode("utf-8"))
+            digest.update(b"\x1d")
+        return digest.hexdigest()
 
     def __len__(self) -> int:
         return len(self._concepts)
