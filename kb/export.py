@@ -2,8 +2,10 @@
 
 Quad formats (N-Quads, TriG) keep every named graph and stream from the store.
 Triple formats (Turtle, N-Triples, RDF/XML) hold the union of the graphs, or one
-source's graph. JSON-LD keeps the named graphs and is compacted with
-``ontology/context.jsonld``.
+source's graph, or the graph a CONSTRUCT template builds. They stream too: a triple
+held by several graphs is written once, from the first graph (by name) that holds it,
+found by an index lookup rather than a set of everything written. JSON-LD keeps the
+named graphs and is compacted with ``ontology/context.jsonld``.
 """
 
 from __future__ import annotations
@@ -21,20 +23,29 @@ from kb.namespaces import PREFIXES
 from kb.paths import ontology_dir
 from kb.store import KBStore, rdf_format
 
-__all__ = ["EXPORT_FORMATS", "QUAD_FORMATS", "write_rdf"]
+__all__ = ["EXPORT_FORMATS", "QUAD_FORMATS", "TRIPLE_FORMATS", "write_rdf", "write_triples", "union_triples"]
 
 QUAD_FORMATS = ("nquads", "trig", "jsonld")
 TRIPLE_FORMATS = ("turtle", "nt", "xml")
 EXPORT_FORMATS = QUAD_FORMATS + TRIPLE_FORMATS
 
 
-def _union_triples(store: KBStore) -> Iterator[ox.Triple]:
-    seen: set[ox.Triple] = set()
+def _graph_key(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
+    return "" if isinstance(graph, ox.DefaultGraph) else str(graph)
+
+
+def union_triples(store: KBStore) -> Iterator[ox.Triple]:
+    """Every triple of the union of the graphs, once, in constant memory.
+
+    A triple is written from the graph that sorts first among those holding it: each
+    triple costs one index lookup instead of a place in a set of everything written.
+    """
+    oxigraph = store.oxigraph
     for quad in store.quads():
-        triple = quad.triple
-        if triple not in seen:
-            seen.add(triple)
-            yield triple
+        key = _graph_key(quad.graph_name)
+        holders = oxigraph.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
+        if all(_graph_key(other.graph_name) >= key for other in holders):
+            yield quad.triple
 
 
 def write_rdf(store: KBStore, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
@@ -51,7 +62,19 @@ def write_rdf(store: KBStore, output: IO[bytes] | Path, *, format: str, graph: o
         else:
             store.dump(output, format=format)
         return
-    triples = (q.triple for q in store.quads(graph)) if graph is not None else _union_triples(store)
+    triples = (q.triple for q in store.quads(graph)) if graph is not None else union_triples(store)
+    _serialize(triples, output, format)
+
+
+def write_triples(triples: list[ox.Triple], output: IO[bytes] | Path, *, format: str) -> None:
+    """Write a graph (e.g. a CONSTRUCT template's result) in a triple format or as JSON-LD."""
+    if format == "jsonld":
+        memory = KBStore.memory()
+        memory.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+        _write_jsonld(memory, output, None)
+        return
+    if format not in TRIPLE_FORMATS:
+        raise StoreError(f"a graph is written as one of {', '.join(TRIPLE_FORMATS + ('jsonld',))}, not {format!r}")
     _serialize(triples, output, format)
 
 

@@ -84,3 +84,62 @@ def test_unknown_format_is_a_clear_error(example_store: KBStore) -> None:
 
     with pytest.raises(StoreError, match="unknown export format 'rdfa'"):
         write_rdf(example_store, io.BytesIO(), format="rdfa")
+
+
+def test_union_triples_streams_each_triple_once(example_store: KBStore) -> None:
+    from kb.export import union_triples
+
+    streamed = list(union_triples(example_store))
+    assert len(streamed) == len(set(streamed))
+    # The same set a copy of everything would give; shared nodes (journals, vocabulary) appear once.
+    assert set(streamed) == {quad.triple for quad in example_store.quads()}
+    assert len(streamed) < sum(1 for _ in example_store.quads())
+
+
+def test_a_triple_in_two_graphs_is_written_once() -> None:
+    import pyoxigraph as ox
+
+    store = KBStore.memory()
+    triple = (ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
+    store.oxigraph.extend([ox.Quad(*triple, ox.NamedNode(f"http://example.org/g{n}")) for n in (2, 1, 3)])
+    store.oxigraph.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("only"), ox.NamedNode("http://example.org/g3")))
+    buffer = io.BytesIO()
+    write_rdf(store, buffer, format="nt")
+    lines = [line for line in buffer.getvalue().decode("utf-8").splitlines() if line]
+    assert sorted(lines) == sorted(['<http://example.org/s> <http://example.org/p> "o" .', '<http://example.org/s> <http://example.org/p> "only" .'])
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "nt", "xml", "jsonld"])
+def test_construct_template_exports_the_drugs_evidence(example_store: KBStore, fmt: str) -> None:
+    from kb.export import write_triples
+    from kb.namespaces import TEKB
+    from kb.query import construct_template
+    from kb.vocab import get_vocabulary
+    from rdflib import RDF, URIRef
+
+    triples = construct_template(example_store, "drug_evidence", {"drug": "Revlimid"}, vocabulary=get_vocabulary())
+    buffer = io.BytesIO()
+    write_triples(triples, buffer, format=fmt)
+    graph = Graph().parse(data=buffer.getvalue().decode("utf-8"), format=_RDFLIB_FORMATS[fmt])
+    assert len(graph) == len(triples)
+    lenalidomide = URIRef("http://purl.obolibrary.org/obo/CHEBI_63791")
+    # Every finding in the graph belongs to a trial with an arm receiving lenalidomide, or is its mechanism claim.
+    trials = {t for arm in graph.subjects(URIRef(TEKB.receivesDrug), lenalidomide) for t in graph.objects(arm, URIRef(TEKB.inTrial))}
+    assert trials
+    for kind in (TEKB.OutcomeResult, TEKB.AdverseEventResult):
+        findings = set(graph.subjects(RDF.type, URIRef(kind)))
+        assert findings, kind
+        assert all(set(graph.objects(f, URIRef(TEKB.inTrial))) <= trials for f in findings)
+    claims = set(graph.subjects(RDF.type, URIRef(TEKB.MechanismClaim)))
+    assert claims and all((c, URIRef(TEKB.drug), lenalidomide) in graph for c in claims)
+    # Arm counts and measurements come with their findings.
+    assert any(True for _ in graph.subjects(URIRef(TEKB.percent), None))
+    assert any(True for _ in graph.subjects(URIRef(TEKB.estimate), None))
+
+
+def test_construct_graph_is_not_a_quad_format(example_store: KBStore) -> None:
+    from kb.errors import StoreError
+    from kb.export import write_triples
+
+    with pytest.raises(StoreError, match="not 'nquads'"):
+        write_triples([], io.BytesIO(), format="nquads")

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from kb.errors import KBError, ParameterError, QueryError, UnknownTermError
 from kb.query import (
+    construct_template,
     adverse_events,
     bind_parameters,
     drugs_for_target,
@@ -88,6 +89,9 @@ VOCABULARY = SmallVocabulary(STORE)
 
 
 def run(name: str, params: Mapping[str, object] | None = None) -> list:
+    """A SELECT template's rows, or a CONSTRUCT template's triples."""
+    if load_template(name).form == "construct":
+        return construct_template(STORE, name, params or {}, vocabulary=VOCABULARY)
     return run_template(STORE, name, params or {}, vocabulary=VOCABULARY)
 
 
@@ -345,6 +349,7 @@ BENIGN: dict[str, dict[str, list[str]]] = {
     "drugs_for_target": {"target": ["IL6"]},
     "trial_reports": {"trial": ["MM-009", "DEX-SCHEDULE"]},
     "provenance": {"finding": [TTP, OS, NEUTROPENIA], "source": ["weber-2007-mm009", "mm009-followup", "dex-trial"]},
+    "drug_evidence": {"drug": ["lenalidomide", "dexamethasone"]},
 }
 HOSTILE = [
     '"', "'", '"""', "\\", '\\"', "}", "{", "} UNION { ?s ?p ?o }", '" } UNION { ?s ?p ?o } #', "') } UNION { ?s ?p ?o } #",
@@ -366,7 +371,10 @@ def _benign_rows(name: str, fuzzed: str, base: dict[str, str]) -> set:
     for value in [None, *BENIGN[name][fuzzed]]:
         params = {**base, fuzzed: value}
         bindings = bind_parameters(template, params, vocabulary=VOCABULARY, partial=True)
-        rows |= set(to_rows(template, STORE.select(template.text, bindings)))
+        if template.form == "construct":
+            rows |= set(STORE.construct(template.text, bindings))
+        else:
+            rows |= set(to_rows(template, STORE.select(template.text, bindings)))
     return rows
 
 

@@ -53,6 +53,8 @@ def query(
         raise typer.BadParameter("give a template name, or --list", param_hint="NAME")
     template = load_template(name)
     params = parse_params(param or [])
+    if template.form == "construct":
+        raise ParameterError(f"{name} is a CONSTRUCT template: it returns a graph; run kb export --query {name} --format turtle")
     with open_kb(ctx, read_only=True) as store:
         rows = run_template(store, name, params)
     print_rows(tuple(template.columns), rows, fmt, title=template.summary)

@@ -17,6 +17,7 @@ from kb.cli.output import RowFormat, print_rows
 from kb.errors import KBError, ValidationFailed
 from kb.export import EXPORT_FORMATS, write_rdf
 from kb.network import GRAPH_FORMATS, to_networkx, write_graph
+from kb.kgx import write_kgx
 from kb.tables import TABLE_FORMATS, write_table
 from kb.loader import ensure_vocabulary, list_sources, remove_source
 from kb.models import FindingsDocument
@@ -95,12 +96,27 @@ def sparql(
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS + TABLE_FORMATS + GRAPH_FORMATS)}.")] = "nquads",
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS + TABLE_FORMATS + GRAPH_FORMATS)}, kgx.")] = "nquads",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: standard output).")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Export only this source's graph.")] = None,
+    infores: Annotated[str | None, typer.Option("--infores", envvar="KB_INFORES", help="KGX: the KB's infores CURIE, every edge's primary_knowledge_source.")] = None,
+    query: Annotated[str | None, typer.Option("--query", help="Export the graph a CONSTRUCT template builds (e.g. drug_evidence).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A parameter of --query as key=value; repeat for more.")] = None,
 ) -> None:
-    """Export the KB (or one source) as RDF, or as evidence tables for meta-analysis (CSV)."""
+    """Export the KB (or one source, or a CONSTRUCT template's graph) as RDF, KGX, graph files or evidence tables (CSV)."""
+    if query is not None:
+        _export_construct(ctx, query, param or [], fmt, output, source)
+        return
+    if param:
+        raise KBError("--param goes with --query")
     with open_kb(ctx, read_only=True) as store:
+        if fmt == "kgx":
+            if output is None:
+                raise KBError("--format kgx writes nodes and edges files: give their directory with -o DIR")
+            report = write_kgx(store, output, source_id=source, knowledge_source=infores)
+            _console.print(f"wrote {output}: {report.nodes} nodes, {report.edges} edges (KGX TSV and JSON Lines); "
+                           f"{len(report.left_out_nodes)} unresolved concept(s) and {report.left_out_edges} edge(s) left out")
+            return
         if fmt in GRAPH_FORMATS:
             if source is not None:
                 raise KBError("--source applies to RDF formats; graph files cover the whole KB")
@@ -126,6 +142,21 @@ def export(
         else:
             write_rdf(store, output, format=fmt, graph=graph)
             _console.print(f"wrote {output}")
+
+
+def _export_construct(ctx: typer.Context, name: str, pairs: list[str], fmt: str, output: Path | None, source: str | None) -> None:
+    from kb.cli.query_cmd import parse_params
+    from kb.export import write_triples
+    from kb.query import construct_template
+
+    if source is not None:
+        raise KBError("--source and --query do not go together: a template reads the whole KB")
+    with open_kb(ctx, read_only=True) as store:
+        triples = construct_template(store, name, parse_params(pairs))
+    write_triples(triples, output or sys.stdout.buffer, format=fmt)
+    sys.stdout.flush()
+    if output is not None:
+        _console.print(f"wrote {output} ({len(triples)} triples)")
 
 
 def validate(ctx: typer.Context) -> None:

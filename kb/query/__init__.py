@@ -40,10 +40,11 @@ from kb.query.helpers import (
     stats,
     trial_reports,
 )
-from kb.query.rows import row_type, run_template, to_rows
+from kb.query.rows import construct_template, row_type, run_template, to_rows
 from kb.query.templates import COLUMN_TYPES, PARAMETER_TYPES, Parameter, Template, iter_templates, load_template
 
 __all__ = [
+    "construct_template",
     "PARAMETER_TYPES",
     "COLUMN_TYPES",
     "ConceptResolver",

@@ -14,7 +14,7 @@ from kb.query.binding import ConceptResolver, bind_parameters
 from kb.query.templates import COLUMN_TYPES, Template, load_template
 from kb.store import KBStore, SelectResult, Term
 
-__all__ = ["run_template", "to_rows", "row_type"]
+__all__ = ["run_template", "construct_template", "to_rows", "row_type"]
 
 
 def run_template(
@@ -26,8 +26,25 @@ def run_template(
 ) -> list[tuple]:
     """Run a template over ``store``; one row (of :func:`row_type`) per solution, in order."""
     template = name if isinstance(name, Template) else load_template(name)
+    if template.form != "select":
+        raise QueryError(f"{template.name} is a CONSTRUCT template: it returns a graph (kb export --query {template.name})")
     bindings = bind_parameters(template, params or {}, vocabulary=vocabulary)
     return to_rows(template, store.select(template.text, bindings))
+
+
+def construct_template(
+    store: KBStore,
+    name: str | Template,
+    params: Mapping[str, object] | None = None,
+    *,
+    vocabulary: ConceptResolver | None = None,
+) -> list[ox.Triple]:
+    """Run a CONSTRUCT template over ``store``; the triples of the graph it builds, without repeats."""
+    template = name if isinstance(name, Template) else load_template(name)
+    if template.form != "construct":
+        raise QueryError(f"{template.name} is a SELECT template: it returns rows (kb query {template.name})")
+    bindings = bind_parameters(template, params or {}, vocabulary=vocabulary)
+    return list(dict.fromkeys(store.construct(template.text, bindings)))
 
 
 def to_rows(template: Template, result: SelectResult) -> list[tuple]:

@@ -60,11 +60,32 @@ class Template:
     one_of: tuple[str, ...] = field(default=())
 
     @property
+    def form(self) -> str:
+        """The query form: ``"select"``, or ``"construct"`` for templates that return a graph."""
+        return query_form(self.text)
+
+    @property
     def row_type(self) -> type[tuple]:
         """The NamedTuple class of this template's rows (:func:`kb.query.rows.row_type`)."""
         from kb.query.rows import row_type
 
         return row_type(self)
+
+
+_FORM = re.compile(r"^\s*(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def query_form(text: str) -> str:
+    """``"select"`` or ``"construct"``: the form of the first query keyword outside comments.
+
+    >>> query_form("# SELECT in a comment\nPREFIX x: <y>\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    'construct'
+    """
+    code = "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("PREFIX") else line for line in text.splitlines())
+    match = _FORM.search(code)
+    if match is None or match.group(1).upper() not in ("SELECT", "CONSTRUCT"):
+        raise QueryError("a template must be a SELECT or CONSTRUCT query")
+    return match.group(1).lower()
 
 
 def load_template(name: str) -> Template:
@@ -96,8 +117,11 @@ def _load(path: Path, _mtime_ns: int, _size: int) -> Template:
         raise QueryError(f"{where} header needs a 'summary' line")
     parameters = {name: _parameter(name, spec, where) for name, spec in _mapping(header, "parameters", where).items()}
     columns = _mapping(header, "columns", where)
-    if not columns:
+    form = query_form(text)
+    if form == "select" and not columns:
         raise QueryError(f"{where} header needs 'columns'")
+    if form == "construct" and columns:
+        raise QueryError(f"{where} a CONSTRUCT template returns a graph: it has no 'columns'")
     for column, kind in columns.items():
         if not _valid_variable(column) or kind not in COLUMN_TYPES:
             raise QueryError(f"{where} column {column!r}: type must be one of {', '.join(COLUMN_TYPES)}, got {kind!r}")
