@@ -155,12 +155,15 @@ class ArmSet:
             return found
         if description and (found := unique([arm for arm in self.arms if arm.description and _norm(arm.description) == _norm(description)])):
             return found
+        # By intervention: the arms receiving every drug the title names (and placebo, if it says so).
         named = {drug for drug in self._known_drugs if re.search(rf"(?<![\w-]){re.escape(drug)}(?![\w-])", wanted)}
-        if named:
-            if found := unique([arm for arm in self.arms if arm.drug_names == named]):
-                return found
-        elif _PLACEBO_RE.search(title):
-            if found := unique([arm for arm in self.arms if arm.placebo_only]):
+        placebo = bool(_PLACEBO_RE.search(title))
+        if named or placebo:
+            candidates = [
+                arm for arm in self.arms
+                if named <= arm.drug_names and (not placebo or any(i.placebo for i in arm.interventions))
+            ]
+            if found := unique(candidates) or unique([arm for arm in candidates if arm.drug_names == named]):
                 return found
         return unique([arm for arm in self.arms if wanted and wanted in _norm(arm.label)])
 

@@ -234,7 +234,7 @@ def outcome_results(results: dict[str, Any], trial: str, arms: ArmSet, report: S
         arms.register(table, measure.get("groups") or [])
         param = token(measure.get("paramType") or "")
         statistic = _STATISTICS.get(param)
-        if statistic is None:
+        if statistic is None and measure.get("paramType"):
             report.skip(f"{where}: parameter type {measure.get('paramType')!r} unknown; values left out")
         unit = (measure.get("unitOfMeasure") or "").strip() or None
         dispersion, ci_level = _dispersion(measure.get("dispersionType"))
