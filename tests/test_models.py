@@ -413,3 +413,18 @@ def test_quote_offsets_are_ordered():
 
     with pytest.raises(ValidationError):
         Provenance(quote="abc", quote_start=10, quote_end=2)
+
+
+def test_registry_fields_validate() -> None:
+    """Registry fields: MeSH condition ids, references need a PMID or citation, non-drug interventions need a type."""
+    from kb.models import Intervention
+    from kb.models.trial import ConditionTerm, TrialReference
+
+    assert ConditionTerm(name="Dermatitis, Atopic", mesh_id="D000003876").mesh_id == "D000003876"
+    with pytest.raises(ValidationError):
+        ConditionTerm(name="x", mesh_id="C12345")
+    with pytest.raises(ValidationError):
+        TrialReference(type="result")
+    assert Intervention(label="Surgery", type="procedure").drug is None
+    with pytest.raises(ValidationError):
+        Intervention(label="Surgery")

@@ -88,3 +88,28 @@ def test_hostile_text_fields_survive_the_store_round_trip() -> None:
     quotes = {q.object.value for q in store.quads() if q.predicate.value == str(TEKB.quote)}
     assert hostile in quotes
     assert not any(q.subject.value == "http://evil" for q in store.quads())
+
+
+def test_registry_references_and_groups_map() -> None:
+    """A RESULT reference is a publication reporting on the trial; arms carry their registry group."""
+    from kb.models import FindingsDocument
+    from kb.rdf import IriScheme, document_to_graph
+
+    document = FindingsDocument.model_validate({
+        "source": {"id": "ctgov-NCT09000002", "kind": "ctgov", "method": "registry_import",
+                   "registry_record": {"registry_id": "NCT09000002", "url": "https://clinicaltrials.gov/study/NCT09000002"}},
+        "trials": [{"key": "NCT09000002", "registry_ids": ["NCT09000002"], "status": "withdrawn", "start_date": "2021-03",
+                    "condition_terms": [{"name": "Multiple Myeloma", "mesh_id": "D000009101"}],
+                    "references": [{"pmid": "18032763", "type": "result"}, {"pmid": "23032071", "type": "background"}],
+                    "arms": [{"key": "a", "label": "A", "registry_group": "Arm A", "registry_group_ids": ["OG000", "EG000"]}]}],
+    })
+    mapped = document_to_graph(document, iris=IriScheme(), resolve=lambda text, category: None)
+    found = {(t.subject.value, t.predicate.value.rsplit("#", 1)[-1], t.object.value) for t in mapped.triples}
+    trial = "https://w3id.org/trial-evidence-kb/id/trial/NCT09000002"
+    result, background = "http://www.ncbi.nlm.nih.gov/pubmed/18032763", "http://www.ncbi.nlm.nih.gov/pubmed/23032071"
+    assert (trial, "resultsReference", result) in found and (result, "reportsOn", trial) in found
+    assert (trial, "backgroundReference", background) in found and (background, "reportsOn", trial) not in found
+    assert (trial, "conditionMesh", "http://id.nlm.nih.gov/mesh/D000009101") in found
+    assert (trial, "overallStatus", "withdrawn") in found and (trial, "startDate", "2021-03") in found
+    assert {o for s, p, o in found if p == "registryGroupId"} == {"OG000", "EG000"}
+    assert (trial + "/arm/a", "registryGroup", "Arm A") in found
