@@ -273,3 +273,17 @@ def test_expand_pages(text: str, expected: tuple) -> None:
 ])
 def test_parse_medline_date(text: str, expected: str | None) -> None:
     assert parse_medline_date(text) == expected
+
+
+def test_book_article() -> None:
+    body = b"""<PubmedArticleSet><PubmedBookArticle><BookDocument><PMID Version="1">20301295</PMID>
+    <Book><BookTitle>GeneReviews</BookTitle><PubDate><Year>1993</Year></PubDate></Book>
+    <ArticleTitle>A <i>chapter</i>.</ArticleTitle><Language>eng</Language>
+    <AuthorList Type="authors"><Author><LastName>Roe</LastName><ForeName>Ann</ForeName></Author></AuthorList>
+    <Abstract><AbstractText Label="SUMMARY">Short.</AbstractText></Abstract></BookDocument>
+    <PubmedBookData><ArticleIdList><ArticleId IdType="bookaccession">NBK1</ArticleId></ArticleIdList></PubmedBookData>
+    </PubmedBookArticle></PubmedArticleSet>"""
+    (record,) = parse_pubmed_xml(body, "efetch")
+    pub = record.publication
+    assert (pub.pmid, pub.title, pub.date, pub.journal) == ("20301295", "A chapter.", "1993", None)
+    assert [a.family for a in pub.authors] == ["Roe"] and pub.abstract[0].label == "SUMMARY"
