@@ -221,6 +221,7 @@ class Vocabulary:
         origins: Mapping[str, str] | None = None,
     ) -> None:
         self._origins = dict(origins or {})
+        self._fingerprint: str | None = None
         self._concepts: dict[str, Concept] = {}
         self._names: dict[str, dict[str, tuple[str, str]]] = {c: {} for c in CATEGORIES}
         self._codes: dict[str, dict[str, dict[str, str]]] = {t: {c: {} for c in CATEGORIES} for t in _TIERS}
@@ -288,6 +289,7 @@ class Vocabulary:
 
     def _merge(self, concept: Concept, origin: str) -> Merge:
         """Add one concept leniently (see :meth:`extend`)."""
+        self._fingerprint = None
         category = concept.category if concept.category in CATEGORIES else None
         if category is None:
             raise VocabularyError(f"{origin}: concept <{concept.iri}> has unknown category {concept.category!r}")
@@ -470,11 +472,14 @@ class Vocabulary:
         Equal for vocabularies that resolve alike; a source mapped with one fingerprint is
         stale under another (its names may resolve differently).
         """
+        if self._fingerprint is not None:
+            return self._fingerprint
         digest = hashlib.sha256()
         for concept in sorted(self._concepts.values(), key=lambda c: c.iri):
             digest.update("\x1f".join((concept.iri, concept.category, *concept.names, "\x1e", *concept.xrefs)).encode("utf-8"))
             digest.update(b"\x1d")
-        return digest.hexdigest()
+        self._fingerprint = digest.hexdigest()
+        return self._fingerprint
 
     def __len__(self) -> int:
         return len(self._concepts)

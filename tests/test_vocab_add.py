@@ -309,3 +309,24 @@ def test_remove_user_vocabulary_names_the_known_ones() -> None:
     assert [v.name for v in list_vocabularies(store, IRIS) if v.kind == "user"] == ["owl"]
     with pytest.raises(VocabularyError, match="invalid vocabulary name"):
         add_user_vocabulary(store, IRIS, DATA / "events.owl", name="../x")
+
+
+def test_fingerprint_follows_what_resolves() -> None:
+    store = KBStore.memory()
+    bundled = get_vocabulary()
+    assert load_vocabulary(store, IRIS).fingerprint == bundled.fingerprint
+    add_user_vocabulary(store, IRIS, DATA / "events.owl", name="owl")
+    grown = load_vocabulary(store, IRIS)
+    assert grown.fingerprint != bundled.fingerprint and grown.fingerprint == load_vocabulary(store, IRIS).fingerprint
+    remove_user_vocabulary(store, IRIS, "owl")
+    assert load_vocabulary(store, IRIS).fingerprint == bundled.fingerprint
+
+
+@pytest.mark.xfail(strict=True, reason="kb.loader skips a source whose document hash is stored, even when the vocabulary "
+                   "changed since; it needs Vocabulary.fingerprint in the compared hash (kb/loader.py, lead)")
+def test_re_ingesting_the_same_file_after_vocab_add_resolves(cli, tmp_path: Path) -> None:
+    findings = _findings(tmp_path, "same")
+    assert "unresolved drug 'Zorbix test'" in cli("ingest", "findings", str(findings)).stderr
+    assert cli("vocab", "add", str(DATA / "simple.tsv")).code == 0
+    cli("ingest", "findings", str(findings))
+    assert "Zorbix test" not in _unresolved(cli)
