@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from kb.errors import IdentifierError
 from kb.identifiers import normalize_doi, normalize_nct, normalize_pmid
 from kb.models import FindingsDocument, SourceKind
-from kb.readers import SkippedRecord
+from kb.readers import ReadNote, SkippedRecord
 from ingest.biblio.readers import documents_from
 from ingest.http import HttpClient, HttpSettings, NotFoundError
 
@@ -53,7 +53,7 @@ class DoiFetcher(_Fetcher):
     name = "doi"
     summary = "works by DOI from the Crossref REST API"
 
-    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord]:
+    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """A document per DOI Crossref knows; a SkippedRecord per invalid or unknown DOI."""
         from ingest.biblio.crossref import parse_crossref
         from ingest.services import fetch_crossref_work
@@ -76,7 +76,7 @@ class PmidFetcher(_Fetcher):
     name = "pmid"
     summary = "articles by PMID from NCBI E-utilities efetch"
 
-    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord]:
+    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """A document per PMID PubMed returns; a SkippedRecord per invalid or missing PMID."""
         from ingest.biblio.pubmed_xml import parse_pubmed_xml
         from ingest.services import fetch_pubmed
@@ -104,9 +104,10 @@ class NctFetcher(_Fetcher):
     name = "nct"
     summary = "studies by NCT id from the ClinicalTrials.gov API v2"
 
-    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord]:
+    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """A document per study; a SkippedRecord per invalid or unknown NCT id."""
-        from ingest.ctgov import documents_from_v2
+        from ingest.ctgov import study_from_v2
+        from ingest.ctgov.reader import drug_chooser, items_from_studies
         from ingest.services import fetch_ctgov_study
 
         ncts, invalid = split_valid(identifiers, normalize_nct, "NCT id")
@@ -118,4 +119,5 @@ class NctFetcher(_Fetcher):
                 except NotFoundError as error:
                     yield SkippedRecord(f"NCT id {nct}", (("", str(error)),))
                     continue
-                yield from documents_from_v2(study, f"ClinicalTrials.gov {nct}")
+                url = f"{client.settings.ctgov_url.rstrip('/')}/studies/{nct}"
+                yield from items_from_studies([study_from_v2(study, url, choose_drug=drug_chooser())])

@@ -56,6 +56,7 @@ class LoadReport:
     loaded: list[LoadedSource] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     unresolved: list[UnresolvedName] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -124,7 +125,10 @@ def load_documents(
 ) -> LoadReport:
     """Load each ``(file name, document)``; a failing source is reported and the rest go on."""
     report = LoadReport()
-    ensure_vocabulary(store, iris, vocabulary)
+    vocabulary_ready = False  # written before the first source, so a run that loads nothing writes nothing
+    from kb.vocab_store import load_vocabulary  # user vocabularies ('kb vocab add') live in the store
+
+    vocabulary = load_vocabulary(store, iris, vocabulary)
 
     def resolve(text: str, category: str) -> str | None:
         concept = vocabulary.resolve(text, category=category)
@@ -139,7 +143,11 @@ def load_documents(
                 source_file=Path(file_name).name if file_name else None,
                 generated_at=generated_at,
                 known_publication=lambda publication: known_publication(store, publication),
+                vocabulary_fingerprint=vocabulary.fingerprint,
             )
+            if not vocabulary_ready:
+                ensure_vocabulary(store, iris, vocabulary)
+                vocabulary_ready = True
             stored = _stored_hash(store, mapped.graph)
             if stored == mapped.content_hash:
                 report.loaded.append(LoadedSource(mapped.source_id, LoadStatus.unchanged, store.count(mapped.graph), file_name))

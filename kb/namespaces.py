@@ -78,6 +78,36 @@ class TEKB(DefinedNamespace):
     affiliation: URIRef
     lastUpdated: URIRef
     registryVersion: URIRef
+    # registry records: trials, arms, results (issue 4)
+    orgStudyId: URIRef
+    secondaryId: URIRef
+    overallStatus: URIRef
+    startDate: URIRef
+    primaryCompletionDate: URIRef
+    completionDate: URIRef
+    interventionModel: URIRef
+    primaryPurpose: URIRef
+    conditionMesh: URIRef
+    eligibility: URIRef
+    registryReference: URIRef
+    resultsReference: URIRef
+    backgroundReference: URIRef
+    derivedReference: URIRef
+    registryGroup: URIRef
+    registryGroupId: URIRef
+    interventionType: URIRef
+    timeFrame: URIRef
+    category: URIRef
+    dispersion: URIRef
+    dispersionValue: URIRef
+    dispersionLower: URIRef
+    dispersionUpper: URIRef
+    measureLabel: URIRef
+    ciSides: URIRef
+    allCauseMortality: URIRef
+    organSystem: URIRef
+    sourceVocabulary: URIRef
+    assessmentType: URIRef
     # source provenance
     sourceId: URIRef
     sourceKind: URIRef

@@ -20,7 +20,7 @@ from kb.errors import KBError
 from kb.models import FindingsDocument
 
 __all__ = [
-    "Reader", "Fetcher", "SkippedRecord", "ENTRY_POINT_GROUP", "FETCHER_GROUP",
+    "Reader", "Fetcher", "SkippedRecord", "ReadNote", "ENTRY_POINT_GROUP", "FETCHER_GROUP",
     "get_reader", "available_readers", "get_fetcher", "available_fetchers",
 ]
 
@@ -44,6 +44,17 @@ class SkippedRecord:
         return f"{self.location}: {detail}"
 
 
+@dataclass(frozen=True)
+class ReadNote:
+    """Something a reader left out of a record it did load, e.g. a registry value "NA"."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
 @runtime_checkable
 class Reader(Protocol):
     """Reads one kind of file into validated records."""
@@ -51,8 +62,10 @@ class Reader(Protocol):
     name: str
     summary: str
 
-    def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord]:
+    def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """Yield the records of ``path``, a :class:`SkippedRecord` for each one that fails.
+
+        A :class:`ReadNote` may say what was left out of a record that was yielded.
 
         Raise a RecordError naming the file (and line) when the file as a whole cannot be read.
         """
@@ -66,7 +79,7 @@ class Fetcher(Protocol):
     name: str
     summary: str
 
-    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord]:
+    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """Yield a document per record found; a SkippedRecord per invalid or missing identifier.
 
         Identifiers are validated before any request. Raise a FetchError when the service

@@ -350,6 +350,8 @@ BENIGN: dict[str, dict[str, list[str]]] = {
     "trial_reports": {"trial": ["MM-009", "DEX-SCHEDULE"]},
     "provenance": {"finding": [TTP, OS, NEUTROPENIA], "source": ["weber-2007-mm009", "mm009-followup", "dex-trial"]},
     "drug_evidence": {"drug": ["lenalidomide", "dexamethasone"]},
+    "registry_results": {"trial": ["MM-009", "NCT00056160", "DEX-SCHEDULE"]},
+    "unresolved": {"category": ["adverse_event", "drug"]},
 }
 HOSTILE = [
     '"', "'", '"""', "\\", '\\"', "}", "{", "} UNION { ?s ?p ?o }", '" } UNION { ?s ?p ?o } #', "') } UNION { ?s ?p ?o } #",

@@ -322,8 +322,6 @@ def test_fingerprint_follows_what_resolves() -> None:
     assert load_vocabulary(store, IRIS).fingerprint == bundled.fingerprint
 
 
-@pytest.mark.xfail(strict=True, reason="kb.loader skips a source whose document hash is stored, even when the vocabulary "
-                   "changed since; it needs Vocabulary.fingerprint in the compared hash (kb/loader.py, lead)")
 def test_re_ingesting_the_same_file_after_vocab_add_resolves(cli, tmp_path: Path) -> None:
     findings = _findings(tmp_path, "same")
     assert "unresolved drug 'Zorbix test'" in cli("ingest", "findings", str(findings)).stderr

@@ -24,7 +24,7 @@ from kb.cli.context import open_kb, settings
 from kb.errors import KBError
 from kb.loader import LoadReport, load_documents
 from kb.models import FindingsDocument
-from kb.readers import SkippedRecord, get_fetcher, get_reader
+from kb.readers import ReadNote, SkippedRecord, get_fetcher, get_reader
 from kb.vocab import get_vocabulary
 
 __all__ = ["app", "ingest_files", "ingest_fetched", "print_report", "read_id_list"]
@@ -76,32 +76,38 @@ def ingest_files(ctx: typer.Context, reader_name: str, files: list[Path], *, sho
     """
     reader = get_reader(reader_name)
     failures: list[tuple[str, str]] = []
+    notes: list[str] = []
     readable: list[tuple[Path, int]] = []
     for path in files:
         try:
             good = 0
             skipped: list[SkippedRecord] = []
+            file_notes: list[str] = []
             for item in reader.read(path):
                 if isinstance(item, SkippedRecord):
                     skipped.append(item)
+                elif isinstance(item, ReadNote):
+                    file_notes.append(str(item))
                 else:
                     good += 1
         except KBError as error:
             failures.append((str(path), str(error)))
             continue
         failures.extend((str(path), str(record)) for record in skipped)
+        notes.extend(file_notes)
         readable.append((path, good))
 
     def documents() -> Iterator[tuple[str, FindingsDocument]]:
         for path, _ in readable:
             for item in reader.read(path):
-                if not isinstance(item, SkippedRecord):
+                if isinstance(item, FindingsDocument):
                     yield str(path), item
 
     total = sum(count for _, count in readable)
     with _progress(show_progress) as progress:
         report = _load(ctx, _counted(progress, f"ingest {reader_name}", total, documents()))
     report.failed[:0] = failures
+    report.notes.extend(notes)
     return report
 
 
@@ -113,17 +119,21 @@ def ingest_fetched(ctx: typer.Context, fetcher_name: str, identifiers: list[str]
     """
     fetcher = get_fetcher(fetcher_name)
     failures: list[tuple[str, str]] = []
+    notes: list[str] = []
     fetched: list[tuple[str, FindingsDocument]] = []
     with _progress(show_progress) as progress:
         task = progress.add_task(f"fetch {fetcher_name}", total=len(identifiers), rate="")
         for item in fetcher.fetch(identifiers):
             if isinstance(item, SkippedRecord):
                 failures.append((item.location, str(item)))
+            elif isinstance(item, ReadNote):
+                notes.append(str(item))
             else:
                 fetched.append((f"{fetcher_name}:{item.source.id}", item))
             progress.advance(task)
         report = _load(ctx, _counted(progress, f"ingest {fetcher_name}", len(fetched), fetched))
     report.failed[:0] = failures
+    report.notes.extend(notes)
     return report
 
 
@@ -146,6 +156,7 @@ def print_report(report: LoadReport, *, quiet: bool, as_json: bool) -> None:
             "loaded": [{"source": s.source_id, "status": s.status.value, "triples": s.triples, "file": s.file} for s in report.loaded],
             "failed": [{"file": f, "error": e} for f, e in report.failed],
             "unresolved": [{"text": u.text, "category": u.category, "path": u.path} for u in report.unresolved],
+            "notes": report.notes,
             "counts": {
                 status: sum(1 for s in report.loaded if s.status.value == status) for status in ("added", "replaced", "unchanged")
             }
@@ -158,12 +169,16 @@ def print_report(report: LoadReport, *, quiet: bool, as_json: bool) -> None:
         shown = report.loaded if len(report.loaded) <= 50 else []
         for source in shown:
             _console.print(f"{source.status.value:>9}  {source.source_id}  ({source.triples} statements)  {escape(source.file or '')}")
-        for name in report.unresolved:
+        for note in report.notes:
+            _console.print(f"[cyan]note[/cyan]  {escape(note)}")
+        for name in report.unresolved[:50]:
             _console.print(f"[yellow]unresolved {name.category}[/yellow] {escape(repr(name.text))} at {escape(name.path)}: kept as {name.iri}")
     for _, error in report.failed:
         _console.print(f"[bold red]failed[/bold red]  {escape(error)}")
     if not quiet:
         counts = {status: sum(1 for s in report.loaded if s.status.value == status) for status in ("added", "replaced", "unchanged")}
+        if len(report.unresolved) > 50:
+            _console.print(f"... and {len(report.unresolved) - 50} more unresolved names: kb query unresolved lists them all")
         _console.print(
             f"{len(report.loaded)} source(s) loaded ({counts['added']} added, {counts['replaced']} replaced, "
             f"{counts['unchanged']} unchanged), {len(report.failed)} failed"

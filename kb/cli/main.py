@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from kb.cli import graph_cmd, ingest_cmd, query_cmd, quickstart_cmd, store_cmd
+from kb.cli import graph_cmd, ingest_cmd, query_cmd, quickstart_cmd, store_cmd, vocab_cmd
 from kb.cli.context import Settings
 from kb.errors import KBError
 
@@ -44,6 +44,7 @@ def _global_options(
 store_cmd.register(app)
 app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(graph_cmd.app, name="graph")
+app.add_typer(vocab_cmd.app, name="vocab")
 query_cmd.register(app)
 quickstart_cmd.register(app)
 

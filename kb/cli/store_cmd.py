@@ -151,8 +151,10 @@ def _export_construct(ctx: typer.Context, name: str, pairs: list[str], fmt: str,
 
     if source is not None:
         raise KBError("--source and --query do not go together: a template reads the whole KB")
+    from kb.vocab_store import load_vocabulary
+
     with open_kb(ctx, read_only=True) as store:
-        triples = construct_template(store, name, parse_params(pairs))
+        triples = construct_template(store, name, parse_params(pairs), vocabulary=load_vocabulary(store, settings(ctx).iris))
     write_triples(triples, output or sys.stdout.buffer, format=fmt)
     sys.stdout.flush()
     if output is not None:

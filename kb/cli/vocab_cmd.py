@@ -65,7 +65,7 @@ def add(
         sources = sorted({s for _c, _n, listed in report.now_resolved for s in listed.split(", ")})
         _console.print(
             f"{len(report.now_resolved)} unresolved name(s) in the store now resolve; re-ingest their sources "
-            f"({escape(', '.join(sources))}) after 'kb sources remove' to apply it"
+            f"({escape(', '.join(sources))}) to apply it"
         )
 
 

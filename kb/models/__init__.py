@@ -9,6 +9,9 @@ from kb.models.bibliographic import AbstractSection, Author, CitedWork, Grant, J
 from kb.models.document import SCHEMA_VERSION, FindingsDocument, RegistryRecord, SourceInfo, SourceKind
 from kb.models.findings import (
     AdverseEventResult,
+    AssessmentType,
+    CISides,
+    Dispersion,
     ArmEventCount,
     ArmMeasurement,
     Aspect,
@@ -26,9 +29,14 @@ from kb.models.findings import (
     Statistic,
 )
 from kb.models.provenance import Agent, CurationStatus, ExtractionMethod, Provenance
-from kb.models.trial import Analysis, AnalysisKind, Arm, ArmRole, Blinding, Intervention, Phase, Trial
+from kb.models.trial import (
+    Analysis, AnalysisKind, Arm, ArmRole, Blinding, ConditionTerm, Intervention, InterventionModel, Phase,
+    ReferenceType, Trial, TrialReference, TrialStatus,
+)
 
 __all__ = [
+    "AssessmentType", "CISides", "ConditionTerm", "Dispersion", "InterventionModel", "ReferenceType",
+    "TrialReference", "TrialStatus",
     "AbstractSection", "AdverseEventResult", "Agent", "Analysis", "AnalysisKind", "Arm", "ArmEventCount",
     "ArmMeasurement", "ArmRole", "Aspect", "Author", "CitedWork", "Blinding", "Comparison", "ConceptName", "Conclusion",
     "CurationStatus", "Direction", "EffectMeasure", "ExperimentalSystem", "ExtractionMethod", "FindingsDocument",

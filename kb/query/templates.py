@@ -76,7 +76,7 @@ _FORM = re.compile(r"^\s*(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.IGNORECASE | re.
 
 
 def query_form(text: str) -> str:
-    """``"select"`` or ``"construct"``: the form of the first query keyword outside comments.
+    r"""``"select"`` or ``"construct"``: the form of the first query keyword outside comments.
 
     >>> query_form("# SELECT in a comment\nPREFIX x: <y>\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     'construct'

@@ -31,9 +31,17 @@ class SourceGraph:
     unresolved: tuple[UnresolvedName, ...]
 
 
-def content_hash(document: FindingsDocument) -> str:
-    """SHA-256 of the document's canonical JSON: equal documents, equal hashes."""
-    return hashlib.sha256(document.model_dump_json().encode("utf-8")).hexdigest()
+def content_hash(document: FindingsDocument, vocabulary_fingerprint: str = "") -> str:
+    """SHA-256 of the document's canonical JSON and the vocabulary it was resolved with.
+
+    Equal documents mapped with vocabularies that resolve alike have equal hashes; a
+    vocabulary that now resolves a name differently (``kb vocab add``) changes the hash,
+    so re-ingesting the same file maps it again.
+    """
+    digest = hashlib.sha256(document.model_dump_json().encode("utf-8"))
+    if vocabulary_fingerprint:
+        digest.update(b"\x1f" + vocabulary_fingerprint.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def document_to_graph(
@@ -44,6 +52,7 @@ def document_to_graph(
     source_file: str | None = None,
     generated_at: datetime | None = None,
     known_publication: PublicationLookup | None = None,
+    vocabulary_fingerprint: str = "",
 ) -> SourceGraph:
     """Map a findings document to the triples of its source graph.
 
@@ -80,7 +89,7 @@ def document_to_graph(
             node = iri(iris.finding(source.id, kind, finding.model_dump_json()))
             add(context, finding, node, defaults, f"{kind}[{index}]")
 
-    digest = content_hash(document)
+    digest = content_hash(document, vocabulary_fingerprint)
     _add_source_provenance(context, document, graph, origin, agent, digest, source_file, generated_at)
     return SourceGraph(source.id, graph, tuple(dict.fromkeys(context.triples)), digest, tuple(context.unresolved))
 
