@@ -111,6 +111,14 @@ class KBStore:
         if self.path is not None:  # an in-memory store would lose its data
             self._store = None
 
+    def flush(self) -> None:
+        """Write buffered changes to disk (RocksDB memtables), which also frees their memory."""
+        if not self.read_only and self.path is not None:
+            try:
+                self._live().flush()
+            except OSError as error:
+                raise StoreError(f"cannot flush the store at {self.path}: {_first_line(error)}") from error
+
     def __enter__(self) -> "KBStore":
         return self
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kb.models import ExtractionMethod, FindingsDocument, Publication, SourceInfo, SourceKind
-from kb.readers import SkippedRecord
+from kb.readers import ReadNote, SkippedRecord
 from ingest.biblio.records import ParsedRecord, problems_of
 
 __all__ = [
@@ -78,12 +78,18 @@ def document_for(kind: SourceKind, publication: Publication) -> FindingsDocument
 
 def documents_from(
     kind: SourceKind, records: Iterable[ParsedRecord], origin: str
-) -> Iterator[FindingsDocument | SkippedRecord]:
-    """Documents for the records that parsed; a :class:`SkippedRecord` for each that did not."""
+) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+    """Documents for the records that parsed; a :class:`SkippedRecord` for each that did not.
+
+    A record that parsed but lost a value (say an ORCID with a bad check digit) also gives
+    a :class:`ReadNote` per problem, so nothing is dropped silently.
+    """
     for record in records:
         if record.publication is None:
             yield SkippedRecord(f"{origin}: {record.location}", record.problems or (("", "record could not be read"),))
             continue
+        for where, what in record.problems:
+            yield ReadNote(f"{origin}: {record.location}", f"{where}: {what}" if where else what)
         try:
             yield document_for(kind, record.publication)
         except ValidationError as error:
@@ -101,7 +107,7 @@ class BibliographicReader:
         """The file's records; raise InputFileError when the file as a whole cannot be read."""
         raise NotImplementedError
 
-    def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord]:
+    def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """One document per record of ``path``; a SkippedRecord for each bad one."""
         yield from documents_from(self.kind, self.parse(path), str(path))
 
