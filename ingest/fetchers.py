@@ -88,9 +88,13 @@ class PmidFetcher(_Fetcher):
         with self._client() as client:
             for batch, xml in fetch_pubmed(client, pmids):
                 returned: set[str] = set()
+                asked = set(batch)
                 for item in documents_from(SourceKind.pubmed, parse_pubmed_xml(xml, f"efetch {batch[0]}..."), "PubMed efetch"):
                     if isinstance(item, FindingsDocument) and item.source.publication is not None:
-                        returned.add(item.source.publication.pmid or "")
+                        pmid = item.source.publication.pmid or ""
+                        if pmid not in asked:
+                            continue  # an article nobody asked for is not ingested behind the user's back
+                        returned.add(pmid)
                     yield item
                 # efetch leaves unknown ids out of its answer instead of failing.
                 for pmid in batch:

@@ -111,11 +111,19 @@ def ingest_files(ctx: typer.Context, reader_name: str, files: list[Path], *, sho
     return report
 
 
-def ingest_fetched(ctx: typer.Context, fetcher_name: str, identifiers: list[str], *, show_progress: bool = False) -> LoadReport:
+def ingest_fetched(
+    ctx: typer.Context,
+    fetcher_name: str,
+    identifiers: list[str],
+    *,
+    show_progress: bool = False,
+    keep: dict[str, FindingsDocument] | None = None,
+) -> LoadReport:
     """Fetch records by identifier with the named fetcher and load them.
 
     Identifiers are checked before any request; everything is fetched (through the
     on-disk cache) before anything is written, so a failed fetch leaves the store as it was.
+    ``keep``, when given, receives the fetched documents by source id.
     """
     fetcher = get_fetcher(fetcher_name)
     failures: list[tuple[str, str]] = []
@@ -130,6 +138,8 @@ def ingest_fetched(ctx: typer.Context, fetcher_name: str, identifiers: list[str]
                 notes.append(str(item))
             else:
                 fetched.append((f"{fetcher_name}:{item.source.id}", item))
+                if keep is not None:
+                    keep[item.source.id] = item
             progress.advance(task)
         report = _load(ctx, _counted(progress, f"ingest {fetcher_name}", len(fetched), fetched))
     report.failed[:0] = failures
@@ -242,7 +252,45 @@ def _fetch_command(fetcher_name: str, help_text: str, id_help: str) -> Callable[
 _FETCH_COMMANDS = {
     "doi": ("Fetch works by DOI from Crossref's REST API and ingest them.", "DOIs (with or without https://doi.org/)."),
     "pmid": ("Fetch articles by PMID from NCBI E-utilities (efetch, 200 per request) and ingest them.", "PubMed ids."),
-    "nct": ("Fetch studies by NCT id from the ClinicalTrials.gov API v2 and ingest them.", "NCT ids."),
 }
 for _name, (_help, _id_help) in _FETCH_COMMANDS.items():
     app.command(_name)(_fetch_command(_name, _help, _id_help))
+
+
+def registry_pmids(report: LoadReport, documents: dict[str, FindingsDocument]) -> list[str]:
+    """The PMIDs the loaded studies list as references, in order, once each."""
+    pmids: dict[str, None] = {}
+    for source in report.loaded:
+        document = documents.get(source.source_id)
+        for trial in document.trials if document else ():
+            for reference in trial.references:
+                if reference.pmid:
+                    pmids.setdefault(reference.pmid, None)
+    return list(pmids)
+
+
+@app.command("nct")
+def nct(
+    ctx: typer.Context,
+    identifiers: Annotated[list[str] | None, typer.Argument(help="NCT ids.")] = None,
+    from_file: Annotated[Path | None, typer.Option("--from-file", help="A file of NCT ids, one per line.", exists=True, dir_okay=False)] = None,
+    with_publications: Annotated[
+        bool, typer.Option("--with-publications", help="Also fetch the studies' reference PMIDs from PubMed and ingest them.")
+    ] = False,
+    quiet: Quiet = False,
+    as_json: AsJson = False,
+) -> None:
+    """Fetch studies by NCT id from the ClinicalTrials.gov API v2 and ingest them."""
+    ids = list(identifiers or []) + (read_id_list(from_file) if from_file else [])
+    if not ids:
+        raise typer.BadParameter("give NCT ids, or --from-file FILE", param_hint="IDENTIFIERS")
+    seen: dict[str, FindingsDocument] = {}
+    report = ingest_fetched(ctx, "nct", ids, show_progress=not (quiet or as_json), keep=seen)
+    if with_publications:
+        pmids = registry_pmids(report, seen)
+        if pmids:
+            publications = ingest_fetched(ctx, "pmid", pmids, show_progress=not (quiet or as_json))
+            report.loaded.extend(publications.loaded)
+            report.failed.extend(publications.failed)
+            report.notes.extend(publications.notes)
+    _finish(report, quiet, as_json)
