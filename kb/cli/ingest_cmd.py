@@ -229,6 +229,13 @@ for _name, (_help, _file_help) in _FILE_COMMANDS.items():
     app.command(_name)(_file_command(_name, _help, _file_help))
 
 
+def _identifiers(given: list[str] | None, from_file: Path | None) -> list[str]:
+    ids = list(given or []) + (read_id_list(from_file) if from_file else [])
+    if not ids:
+        raise typer.BadParameter("give identifiers, or --from-file FILE", param_hint="IDENTIFIERS")
+    return ids
+
+
 def _fetch_command(fetcher_name: str, help_text: str, id_help: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
@@ -239,9 +246,7 @@ def _fetch_command(fetcher_name: str, help_text: str, id_help: str) -> Callable[
         quiet: Quiet = False,
         as_json: AsJson = False,
     ) -> None:
-        ids = list(identifiers or []) + (read_id_list(from_file) if from_file else [])
-        if not ids:
-            raise typer.BadParameter("give identifiers, or --from-file FILE", param_hint="IDENTIFIERS")
+        ids = _identifiers(identifiers, from_file)
         report = ingest_fetched(ctx, fetcher_name, ids, show_progress=not (quiet or as_json))
         _finish(report, quiet, as_json)
 
@@ -281,9 +286,7 @@ def nct(
     as_json: AsJson = False,
 ) -> None:
     """Fetch studies by NCT id from the ClinicalTrials.gov API v2 and ingest them."""
-    ids = list(identifiers or []) + (read_id_list(from_file) if from_file else [])
-    if not ids:
-        raise typer.BadParameter("give NCT ids, or --from-file FILE", param_hint="IDENTIFIERS")
+    ids = _identifiers(identifiers, from_file)
     seen: dict[str, FindingsDocument] = {}
     report = ingest_fetched(ctx, "nct", ids, show_progress=not (quiet or as_json), keep=seen)
     if with_publications:
