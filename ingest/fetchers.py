@@ -9,7 +9,7 @@ rate-limited, retried, and cached on disk, so a re-run does not hit the network 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from kb.errors import IdentifierError
 from kb.identifiers import normalize_doi, normalize_nct, normalize_pmid
@@ -46,6 +46,26 @@ class _Fetcher:
     def _client(self) -> HttpClient:
         return HttpClient(self._settings or HttpSettings.from_env())
 
+    def _one_by_one(
+        self,
+        identifiers: list[str],
+        normalize: Callable[[str], str],
+        kind: str,
+        fetch_one: Callable[[HttpClient, str], object],
+        to_items: Callable[[HttpClient, str, object], Iterable[FindingsDocument | SkippedRecord | ReadNote]],
+    ) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+        """Validate every id first, then fetch them one request each; unknown ids are skipped."""
+        valid, invalid = split_valid(identifiers, normalize, kind)
+        yield from invalid
+        with self._client() as client:
+            for identifier in valid:
+                try:
+                    payload = fetch_one(client, identifier)
+                except NotFoundError as error:
+                    yield SkippedRecord(f"{kind} {identifier}", (("", str(error)),))
+                    continue
+                yield from to_items(client, identifier, payload)
+
 
 class DoiFetcher(_Fetcher):
     """``kb ingest doi``: Crossref REST ``/works/{doi}``, one request per DOI."""
@@ -58,16 +78,10 @@ class DoiFetcher(_Fetcher):
         from ingest.biblio.crossref import parse_crossref
         from ingest.services import fetch_crossref_work
 
-        dois, invalid = split_valid(identifiers, normalize_doi, "DOI")
-        yield from invalid
-        with self._client() as client:
-            for doi in dois:
-                try:
-                    envelope = fetch_crossref_work(client, doi)
-                except NotFoundError as error:
-                    yield SkippedRecord(f"DOI {doi}", (("", str(error)),))
-                    continue
-                yield from documents_from(SourceKind.crossref, parse_crossref(envelope, f"Crossref {doi}"), f"DOI {doi}")
+        def to_items(client: HttpClient, doi: str, envelope: object) -> Iterable[FindingsDocument | SkippedRecord | ReadNote]:
+            return documents_from(SourceKind.crossref, parse_crossref(envelope, f"Crossref {doi}"), f"DOI {doi}")
+
+        yield from self._one_by_one(identifiers, normalize_doi, "DOI", fetch_crossref_work, to_items)
 
 
 class PmidFetcher(_Fetcher):
@@ -114,14 +128,8 @@ class NctFetcher(_Fetcher):
         from ingest.ctgov.reader import drug_chooser, items_from_studies
         from ingest.services import fetch_ctgov_study
 
-        ncts, invalid = split_valid(identifiers, normalize_nct, "NCT id")
-        yield from invalid
-        with self._client() as client:
-            for nct in ncts:
-                try:
-                    study = fetch_ctgov_study(client, nct)
-                except NotFoundError as error:
-                    yield SkippedRecord(f"NCT id {nct}", (("", str(error)),))
-                    continue
-                url = f"{client.settings.ctgov_url.rstrip('/')}/studies/{nct}"
-                yield from items_from_studies([study_from_v2(study, url, choose_drug=drug_chooser())])
+        def to_items(client: HttpClient, nct: str, study: object) -> Iterable[FindingsDocument | SkippedRecord | ReadNote]:
+            url = f"{client.settings.ctgov_url.rstrip('/')}/studies/{nct}"
+            return items_from_studies([study_from_v2(study, url, choose_drug=drug_chooser())])
+
+        yield from self._one_by_one(identifiers, normalize_nct, "NCT id", fetch_ctgov_study, to_items)
