@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from importlib import import_module
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -97,72 +98,64 @@ def documents_from(
 
 
 class BibliographicReader:
-    """A reader of one bibliographic file format (see the subclasses)."""
+    """A reader of one bibliographic file format (see the subclasses).
+
+    ``parser`` names the parse function as ``module:function``; it is imported when the
+    reader is first used, so listing the readers does not import every parser library.
+    """
 
     name: str
     summary: str
     kind: SourceKind
+    parser: str
 
     def parse(self, path: Path) -> Iterable[ParsedRecord]:
         """The file's records; raise InputFileError when the file as a whole cannot be read."""
-        raise NotImplementedError
+        module, function = self.parser.split(":")
+        return getattr(import_module(module), function)(path)
 
     def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """One document per record of ``path``; a SkippedRecord for each bad one."""
         yield from documents_from(self.kind, self.parse(path), str(path))
 
 
-def _reader(name: str, kind: SourceKind, summary: str, parse: Callable[[Path], Iterable[ParsedRecord]]) -> type[BibliographicReader]:
-    def parse_file(self: BibliographicReader, path: Path) -> Iterable[ParsedRecord]:
-        return parse(path)
+class PubmedReader(BibliographicReader):
+    """The ``pubmed`` reader."""
 
-    return type(
-        f"{name.capitalize()}Reader",
-        (BibliographicReader,),
-        {"name": name, "kind": kind, "summary": summary, "parse": parse_file, "__doc__": f"The ``{name}`` reader: {summary}."},
-    )
+    name, kind, parser = "pubmed", SourceKind.pubmed, "ingest.biblio.pubmed_xml:read_pubmed_xml"
+    summary = "PubMed XML (PubmedArticleSet, plain or .gz), streamed"
 
 
-# Parsers are imported when a reader is used, so one missing optional parser cannot break the others.
-def _pubmed(path: Path) -> Iterable[ParsedRecord]:
-    from ingest.biblio.pubmed_xml import read_pubmed_xml
+class MedlineReader(BibliographicReader):
+    """The ``medline`` reader."""
 
-    return read_pubmed_xml(path)
-
-
-def _medline(path: Path) -> Iterable[ParsedRecord]:
-    from ingest.biblio.medline import read_medline
-
-    return read_medline(path)
+    name, kind, parser = "medline", SourceKind.medline, "ingest.biblio.medline:read_medline"
+    summary = "MEDLINE / .nbib text exported from PubMed"
 
 
-def _crossref(path: Path) -> Iterable[ParsedRecord]:
-    from ingest.biblio.crossref import read_crossref
+class CrossrefReader(BibliographicReader):
+    """The ``crossref`` reader."""
 
-    return read_crossref(path)
-
-
-def _csl(path: Path) -> Iterable[ParsedRecord]:
-    from ingest.biblio.csl import read_csl
-
-    return read_csl(path)
+    name, kind, parser = "crossref", SourceKind.crossref, "ingest.biblio.crossref:read_crossref"
+    summary = "saved Crossref REST /works responses (one work or a list)"
 
 
-def _bibtex(path: Path) -> Iterable[ParsedRecord]:
-    from ingest.biblio.bibtex import read_bibtex
+class CslReader(BibliographicReader):
+    """The ``csl`` reader."""
 
-    return read_bibtex(path)
-
-
-def _ris(path: Path) -> Iterable[ParsedRecord]:
-    from ingest.biblio.ris import read_ris
-
-    return read_ris(path)
+    name, kind, parser = "csl", SourceKind.csl, "ingest.biblio.csl:read_csl"
+    summary = "CSL-JSON (Zotero, Mendeley, Crossref content negotiation)"
 
 
-PubmedReader = _reader("pubmed", SourceKind.pubmed, "PubMed XML (PubmedArticleSet, plain or .gz), streamed", _pubmed)
-MedlineReader = _reader("medline", SourceKind.medline, "MEDLINE / .nbib text exported from PubMed", _medline)
-CrossrefReader = _reader("crossref", SourceKind.crossref, "saved Crossref REST /works responses (one work or a list)", _crossref)
-CslReader = _reader("csl", SourceKind.csl, "CSL-JSON (Zotero, Mendeley, Crossref content negotiation)", _csl)
-BibtexReader = _reader("bibtex", SourceKind.bibtex, "BibTeX / BibLaTeX (Zotero, JabRef, Crossref)", _bibtex)
-RisReader = _reader("ris", SourceKind.ris, "RIS (EndNote, Zotero, Mendeley, Scopus, Web of Science)", _ris)
+class BibtexReader(BibliographicReader):
+    """The ``bibtex`` reader."""
+
+    name, kind, parser = "bibtex", SourceKind.bibtex, "ingest.biblio.bibtex:read_bibtex"
+    summary = "BibTeX / BibLaTeX (Zotero, JabRef, Crossref)"
+
+
+class RisReader(BibliographicReader):
+    """The ``ris`` reader."""
+
+    name, kind, parser = "ris", SourceKind.ris, "ingest.biblio.ris:read_ris"
+    summary = "RIS (EndNote, Zotero, Mendeley, Scopus, Web of Science)"
