@@ -24,6 +24,7 @@ from kb.rdf import IriScheme, UnresolvedName, document_to_graph
 from kb.rdf.terms import iri, string
 from kb.store import KBStore
 from kb.vocab import Vocabulary
+from kb.vocab_store import load_vocabulary
 
 #: Statements written between flushes of an on-disk store. RocksDB keeps writes in memory
 #: tables until they fill; flushing every ~100k statements keeps a 30,000-record ingest at a
@@ -67,6 +68,10 @@ class LoadReport:
     def ok(self) -> bool:
         """True when nothing failed."""
         return not self.failed
+
+    def status_counts(self) -> dict[str, int]:
+        """How many sources were added, replaced and left unchanged."""
+        return {status.value: sum(1 for s in self.loaded if s.status is status) for status in LoadStatus}
 
 
 def _stored_hash(store: KBStore, graph: ox.NamedNode) -> str | None:
@@ -132,9 +137,7 @@ def load_documents(
     report = LoadReport()
     vocabulary_ready = False  # written before the first source, so a run that loads nothing writes nothing
     unflushed = 0
-    from kb.vocab_store import load_vocabulary  # user vocabularies ('kb vocab add') live in the store
-
-    vocabulary = load_vocabulary(store, iris, vocabulary)
+    vocabulary = load_vocabulary(store, iris, vocabulary)  # plus what 'kb vocab add' put in the store
 
     def resolve(text: str, category: str) -> str | None:
         concept = vocabulary.resolve(text, category=category)

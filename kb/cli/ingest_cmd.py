@@ -58,9 +58,10 @@ def _counted(progress: Progress, label: str, total: int, documents: Iterable[tup
     task = progress.add_task(label, total=total, rate="")
     for item in documents:
         yield item
-        done = progress.tasks[task].completed + 1
+        progress.advance(task)
         speed = progress.tasks[task].speed
-        progress.update(task, completed=done, rate=f"{speed:,.0f}/s" if speed else "")
+        if speed:
+            progress.update(task, rate=f"{speed:,.0f}/s")
 
 
 def _load(ctx: typer.Context, documents: Iterable[tuple[str, FindingsDocument]]) -> LoadReport:
@@ -167,10 +168,7 @@ def print_report(report: LoadReport, *, quiet: bool, as_json: bool) -> None:
             "failed": [{"file": f, "error": e} for f, e in report.failed],
             "unresolved": [{"text": u.text, "category": u.category, "path": u.path} for u in report.unresolved],
             "notes": report.notes,
-            "counts": {
-                status: sum(1 for s in report.loaded if s.status.value == status) for status in ("added", "replaced", "unchanged")
-            }
-            | {"failed": len(report.failed), "unresolved": len(report.unresolved)},
+            "counts": report.status_counts() | {"failed": len(report.failed), "unresolved": len(report.unresolved)},
         }
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -186,7 +184,7 @@ def print_report(report: LoadReport, *, quiet: bool, as_json: bool) -> None:
     for _, error in report.failed:
         _console.print(f"[bold red]failed[/bold red]  {escape(error)}")
     if not quiet:
-        counts = {status: sum(1 for s in report.loaded if s.status.value == status) for status in ("added", "replaced", "unchanged")}
+        counts = report.status_counts()
         if len(report.unresolved) > 50:
             _console.print(f"... and {len(report.unresolved) - 50} more unresolved names: kb query unresolved lists them all")
         _console.print(
