@@ -70,3 +70,13 @@ def test_with_publications_fetches_the_reference_pmids_and_links_them_to_the_tri
     bindings = rows["results"]["bindings"]
     assert len({b["p"]["value"] for b in bindings}) == 1
     assert any(b["t"]["value"].endswith(f"/trial/{NCT}") for b in bindings)
+
+
+def test_ingest_ctgov_reports_what_a_study_left_out_as_notes(cli) -> None:
+    path = Path(__file__).parent / "data" / "ctgov" / "na_values_v2.json"
+    result = cli("ingest", "ctgov", str(path), "--json")
+    assert result.code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert len(summary["loaded"]) == 1 and summary["failed"] == []
+    # The file's "NA" values are skipped and each is named in a note.
+    assert any("'NA'" in note for note in summary["notes"]), summary["notes"]

@@ -115,3 +115,20 @@ def test_vocabulary_graph_holds_the_vocabulary_used_to_resolve() -> None:
     assert ensure_vocabulary(store, IriScheme(), get_vocabulary())
     labels = {q.object.value for q in store.quads() if q.predicate.value.endswith("#prefLabel")}
     assert "neutropenia" in labels
+
+
+def test_a_long_load_flushes_the_disk_store_and_keeps_everything(tmp_path, monkeypatch) -> None:
+    import kb.loader as loader
+    from kb.store import KBStore
+    from tests.conftest import example_files
+    from ingest.findings import read_findings_file
+    from kb.vocab import get_vocabulary
+
+    flushes: list[int] = []
+    monkeypatch.setattr(loader, "FLUSH_EVERY", 1)
+    monkeypatch.setattr(KBStore, "flush", lambda self: flushes.append(1))
+    documents = [(str(path), read_findings_file(path)) for path in example_files()]
+    with KBStore.open(tmp_path / "store") as store:
+        report = loader.load_documents(store, documents, iris=loader.IriScheme(), vocabulary=get_vocabulary())
+        assert report.ok and len(flushes) == len(documents)
+        assert {s.source_id for s in loader.list_sources(store)} == {d.source.id for _, d in documents}
