@@ -35,6 +35,7 @@ from ingest.biblio.text import (
     split_pages,
     strip_markup,
     valid_doi,
+    untyped_journal,
 )
 from kb.errors import InputFileError
 
@@ -121,15 +122,7 @@ def _journal(kind: str, fields: dict[str, object]) -> dict[str, object] | None:
     if not title or not (issns or kind in _SERIAL_TYPES):
         return None
     short = _clean(fields.get("shortjournal") or fields.get("journalabbr") or fields.get("journal-abbreviation"))
-    # BibTeX ISSNs are untyped; exporters write print before electronic.
-    print_issn, electronic_issn = (issns + [None, None])[:2]
-    return {
-        "title": title,
-        "iso_abbreviation": short if short and short != title else None,
-        "issn_print": print_issn,
-        "issn_electronic": electronic_issn,
-        "publisher": _clean(fields.get("publisher")),
-    }
+    return untyped_journal(title, short, issns, _clean(fields.get("publisher")))
 
 
 def entry_fields(entry: Entry) -> dict[str, object]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.biblio.crossref import as_text, author_fields, cited_work_fields, first_text, load_json, type_label
 from ingest.biblio.records import ParsedRecord
-from ingest.biblio.text import abstract_sections, build_record, date_from_parts, issns_in, split_pages, strip_markup
+from ingest.biblio.text import abstract_sections, build_record, date_from_parts, issns_in, split_pages, strip_markup, untyped_journal
 from kb.errors import InputFileError
 
 __all__ = ["parse_csl", "read_csl", "csl_fields"]
@@ -33,15 +33,7 @@ def _journal(item: Mapping[str, object]) -> dict[str, object] | None:
     if not title or not (issns or item.get("type") in _SERIAL_TYPES):
         return None
     short = first_text(item.get("container-title-short") or item.get("journalAbbreviation"))
-    # CSL gives ISSNs untyped; in the order Crossref and Zotero write them, print comes first.
-    print_issn, electronic_issn = (issns + [None, None])[:2]
-    return {
-        "title": title,
-        "iso_abbreviation": short if short and short != title else None,
-        "issn_print": print_issn,
-        "issn_electronic": electronic_issn,
-        "publisher": as_text(item.get("publisher")),
-    }
+    return untyped_journal(title, short, issns, as_text(item.get("publisher")))
 
 
 def _keywords(value: object) -> list[str]:

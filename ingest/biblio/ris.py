@@ -31,6 +31,7 @@ from ingest.biblio.text import (
     split_pages,
     strip_markup,
     valid_doi,
+    untyped_journal,
 )
 from kb.errors import InputFileError
 
@@ -129,14 +130,7 @@ def _journal(record: dict, kind: str | None) -> dict[str, object] | None:
     if not title or not (issns or kind in _SERIAL_TYPES):
         return None
     short = _first(record, "J2", "JA", "J1")
-    print_issn, electronic_issn = (issns + [None, None])[:2]  # untyped in RIS; print is usually first
-    return {
-        "title": strip_markup(title),
-        "iso_abbreviation": strip_markup(short) if short and short != title else None,
-        "issn_print": print_issn,
-        "issn_electronic": electronic_issn,
-        "publisher": _first(record, "PB"),
-    }
+    return untyped_journal(strip_markup(title), strip_markup(short) if short else None, issns, _first(record, "PB"))
 
 
 def _ids(record: dict) -> dict[str, object]:

@@ -31,7 +31,7 @@ __all__ = [
     "split_pages",
     "issns_in",
     "valid_doi",
-    "build_record",
+    "build_record", "untyped_journal",
 ]
 
 # Elements after which text runs on as a new block: without a space, "</p><p>" glues words.
@@ -334,6 +334,25 @@ def valid_doi(value: object) -> str | None:
         return normalize_doi(value)
     except IdentifierError:
         return None
+
+
+def untyped_journal(title: str, short: str | None, issns: list[str], publisher: str | None) -> dict[str, object]:
+    """Journal fields from a format whose ISSNs are untyped (CSL, BibTeX, RIS).
+
+    Exporters write the print ISSN before the electronic one, so the first is taken as print;
+    an abbreviation equal to the title is no abbreviation.
+
+    >>> untyped_journal("Blood", "Blood", ["0006-4971", "1528-0020"], None)["issn_electronic"]
+    '1528-0020'
+    """
+    print_issn, electronic_issn = (issns + [None, None])[:2]
+    return {
+        "title": title,
+        "iso_abbreviation": short if short and short != title else None,
+        "issn_print": print_issn,
+        "issn_electronic": electronic_issn,
+        "publisher": publisher,
+    }
 
 
 def build_record(location: str, fields: Mapping[str, object]) -> ParsedRecord:
