@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from ingest.biblio.records import ParsedRecord
@@ -26,7 +26,7 @@ from ingest.biblio.text import (
 from kb.errors import IdentifierError, InputFileError
 from kb.identifiers import normalize_nct
 
-__all__ = ["parse_crossref", "read_crossref", "load_json", "as_text", "work_fields", "author_fields", "cited_work_fields", "first_text", "type_label"]
+__all__ = ["parse_crossref", "read_crossref", "load_json", "as_list", "as_text", "work_fields", "author_fields", "cited_work_fields", "first_text", "type_label"]
 
 # Crossref's DOI for ClinicalTrials.gov as a registry of clinical-trial-number.
 _CTGOV_REGISTRY = "10.18810/clinical-trials-gov"
@@ -69,6 +69,15 @@ def as_text(value: object) -> str | None:
     return None
 
 
+def as_list(value: object) -> list[object]:
+    """A JSON array as a list; anything else (absent, null, a lone object or string) an empty list.
+
+    >>> as_list([1, "x"]), as_list(None), as_list({"a": 1})
+    ([1, 'x'], [], [])
+    """
+    return value if isinstance(value, list) else []
+
+
 def first_text(value: object) -> str | None:
     """The first non-empty string of a string or list (Crossref gives lists, CSL strings), markup stripped."""
     values = value if isinstance(value, list) else [value]
@@ -98,7 +107,8 @@ def author_fields(person: Mapping[str, object]) -> dict[str, object]:
     particle = person.get("non-dropping-particle")
     if isinstance(family, str) and isinstance(particle, str) and particle.strip():
         family = f"{particle.strip()} {family}"
-    given = person.get("given") if isinstance(person.get("given"), str) else None
+    given_value = person.get("given")
+    given = given_value if isinstance(given_value, str) else None
     fields: dict[str, object] = {"family": family, "given": given, "initials": initials_of(given)}
     if not family:
         fields["collective"] = person.get("name") or person.get("literal")
@@ -106,7 +116,7 @@ def author_fields(person: Mapping[str, object]) -> dict[str, object]:
         fields["orcid"] = person["ORCID"]
     affiliations = [
         strip_markup(item["name"])
-        for item in person.get("affiliation") or []
+        for item in as_list(person.get("affiliation"))
         if isinstance(item, Mapping) and isinstance(item.get("name"), str) and strip_markup(item["name"])
     ]
     if affiliations:
@@ -115,7 +125,7 @@ def author_fields(person: Mapping[str, object]) -> dict[str, object]:
 
 
 def _authors(work: Mapping[str, object]) -> list[dict[str, object]]:
-    people = [person for person in work.get("author") or [] if isinstance(person, Mapping)]
+    people = [person for person in as_list(work.get("author")) if isinstance(person, Mapping)]
     # Crossref marks the first author with sequence 'first'; a stable sort honours it without reordering the rest.
     people.sort(key=lambda person: 0 if person.get("sequence") == "first" else 1)
     return [author_fields(person) for person in people]
@@ -142,13 +152,14 @@ def _journal(work: Mapping[str, object]) -> dict[str, object] | None:
     title = first_text(work.get("container-title"))
     typed = {
         item.get("type"): item.get("value")
-        for item in work.get("issn-type") or []
+        for item in as_list(work.get("issn-type"))
         if isinstance(item, Mapping) and isinstance(item.get("value"), str)
     }
     print_issn, electronic_issn = typed.get("print"), typed.get("electronic")
     if not typed:
         # Without issn-type the order is all there is: Crossref lists print before electronic.
-        plain = issns_in(work.get("ISSN") if isinstance(work.get("ISSN"), list) else [work.get("ISSN")])
+        issn = work.get("ISSN")
+        plain = issns_in(issn if isinstance(issn, list) else [issn])
         print_issn, electronic_issn = (plain + [None, None])[:2]
     serial = work.get("type") in _SERIAL_TYPES or print_issn or electronic_issn
     if not title or not serial:
@@ -175,7 +186,7 @@ def _date(work: Mapping[str, object]) -> str | None:
 
 def _trial_ids(work: Mapping[str, object]) -> list[str]:
     ids: list[str] = []
-    for item in work.get("clinical-trial-number") or []:
+    for item in as_list(work.get("clinical-trial-number")):
         if not isinstance(item, Mapping):
             continue
         try:
@@ -189,7 +200,7 @@ def _trial_ids(work: Mapping[str, object]) -> list[str]:
 
 def _grants(work: Mapping[str, object]) -> list[dict[str, object]]:
     grants: list[dict[str, object]] = []
-    for funder in work.get("funder") or []:
+    for funder in as_list(work.get("funder")):
         if not isinstance(funder, Mapping):
             continue
         agency = funder.get("name") if isinstance(funder.get("name"), str) else None
@@ -205,12 +216,15 @@ def work_fields(work: Mapping[str, object]) -> dict[str, object]:
     first, last = split_pages(as_text(work.get("page")))
     if not first:
         first = as_text(work.get("article-number"))
-    subjects = work.get("subject") or []
-    references = [cited_work_fields(ref) for ref in work.get("reference") or [] if isinstance(ref, Mapping)]
+    subject = work.get("subject")
+    # Crossref gives a list; a bare string is iterated character by character, as before typing.
+    subjects = subject if isinstance(subject, Iterable) else []
+    references = [cited_work_fields(ref) for ref in as_list(work.get("reference")) if isinstance(ref, Mapping)]
+    abstract = work.get("abstract")
     return {
         "doi": work.get("DOI"),
         "title": first_text(work.get("title")),
-        "abstract": abstract_sections(work.get("abstract")) if isinstance(work.get("abstract"), str) else None,
+        "abstract": abstract_sections(abstract) if isinstance(abstract, str) else None,
         "authors": _authors(work),
         "journal": _journal(work),
         "volume": as_text(work.get("volume")),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ingest.biblio.crossref import as_text, author_fields, cited_work_fields, first_text, load_json, type_label
+from ingest.biblio.crossref import as_list, as_text, author_fields, cited_work_fields, first_text, load_json, type_label
 from ingest.biblio.records import ParsedRecord
 from ingest.biblio.text import abstract_sections, build_record, date_from_parts, issns_in, split_pages, strip_markup, untyped_journal
 from kb.errors import InputFileError
@@ -49,8 +49,9 @@ def _keywords(value: object) -> list[str]:
 def csl_fields(item: Mapping[str, object]) -> dict[str, object]:
     """Publication fields from one CSL-JSON item."""
     first, last = split_pages(as_text(item.get("page")))
-    people = [person for person in item.get("author") or [] if isinstance(person, Mapping)]
-    references = [cited_work_fields(ref) for ref in item.get("reference") or [] if isinstance(ref, Mapping)]
+    people = [person for person in as_list(item.get("author")) if isinstance(person, Mapping)]
+    references = [cited_work_fields(ref) for ref in as_list(item.get("reference")) if isinstance(ref, Mapping)]
+    abstract = item.get("abstract")
     date = None
     for key in ("issued", "published-print", "published-online"):
         date = date_from_parts(item.get(key))
@@ -61,7 +62,7 @@ def csl_fields(item: Mapping[str, object]) -> dict[str, object]:
         "pmid": item.get("PMID"),
         "pmcid": item.get("PMCID"),
         "title": first_text(item.get("title")),
-        "abstract": abstract_sections(item.get("abstract")) if isinstance(item.get("abstract"), str) else None,
+        "abstract": abstract_sections(abstract) if isinstance(abstract, str) else None,
         "authors": [author_fields(person) for person in people],
         "journal": _journal(item),
         "volume": as_text(item.get("volume")),
