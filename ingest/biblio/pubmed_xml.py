@@ -28,7 +28,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from lxml import etree
 from pydantic import ValidationError
@@ -176,17 +176,18 @@ def _pub_date(article: Any, values: _Values) -> str | None:
             date = parse_medline_date(_text(pub_date, "MedlineDate"))
     if date is None:
         article_date = article.find("ArticleDate")
-        if article_date is not None and _text(article_date, "Year"):
+        year = _text(article_date, "Year") if article_date is not None else None
+        if year:
             month = month_number(_text(article_date, "Month"))
             day = _text(article_date, "Day")
-            date = _text(article_date, "Year")
+            date = year
             if month:
                 date += f"-{month:02d}" + (f"-{int(day):02d}" if day and day.isdigit() else "")
     return values.check(normalize_partial_date, date, "date")
 
 
 def _authors(author_list: Iterable[Any], values: _Values) -> list[dict[str, Any]]:
-    authors = []
+    authors: list[dict[str, Any]] = []
     for author in author_list:
         if author.get("ValidYN") == "N":  # a misspelling NLM keeps for searching, not an author
             continue
@@ -366,7 +367,7 @@ def _check_doctype(element: Any, origin: str) -> None:
         raise InputFileError(origin, [(f"line {element.sourceline}", f"refused: the DOCTYPE declares entities ({shown}); PubMed XML never does")])
 
 
-def _iter_records(source: IO[bytes], origin: str) -> Iterator[ParsedRecord]:
+def _iter_records(source: io.BufferedIOBase, origin: str) -> Iterator[ParsedRecord]:
     events = etree.iterparse(
         source,
         events=("start", "end"),
