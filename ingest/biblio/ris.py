@@ -105,13 +105,20 @@ def _authors(record: dict) -> list[dict[str, object]]:
     # AD lists the record's affiliations, not one per author (Scopus writes each distinct
     # address once); only an address that names its author (Embase: 'M. Wedel, Western
     # University...') can be attributed. The others have no place in the model and are dropped.
-    for address in addresses:
-        head = address.split(",", 1)[0]
-        for author in authors:
-            family = author.get("family")
-            if isinstance(family, str) and head.split()[-1:] == [family] and len(head.split()) <= 4:
-                author.setdefault("affiliations", []).append(address)
+    for author in authors:
+        family = author.get("family")
+        if not isinstance(family, str):
+            continue
+        named = [address for address in addresses if _names(address, family)]
+        if named:
+            author["affiliations"] = named
     return authors
+
+
+def _names(address: str, family: str) -> bool:
+    """Whether an address starts by naming the author ('M. Wedel, Western University...')."""
+    head = address.split(",", 1)[0].split()
+    return head[-1:] == [family] and len(head) <= 4
 
 
 def _date(record: dict) -> str | None:
@@ -144,10 +151,10 @@ def _ids(record: dict) -> dict[str, object]:
     for value in _values(record, "AN", "C2", "C1"):
         # Only values tagged as PubMed ids count: AN holds Embase and Scopus accession numbers too.
         # A tagged but malformed id is kept, so validation reports it with its field.
-        if _PMCID.match(value):
-            pmcid = pmcid or _PMCID.match(value).group(1)
-        elif _PMID.match(value):
-            pmid = pmid or _PMID.match(value).group(1)
+        if pmcid_match := _PMCID.match(value):
+            pmcid = pmcid or pmcid_match.group(1)
+        elif pmid_match := _PMID.match(value):
+            pmid = pmid or pmid_match.group(1)
     if not pmid and database in _PUBMED_DATABASES and _first(record, "AN"):
         pmid = _first(record, "AN")
     return {"doi": doi, "pmid": pmid, "pmcid": pmcid}
