@@ -20,6 +20,7 @@ from pathlib import Path
 
 import bibtexparser
 from bibtexparser import middlewares
+from bibtexparser.middlewares.middleware import Middleware
 from bibtexparser.middlewares.names import NameParts
 from bibtexparser.model import Entry, ParsingFailedBlock
 
@@ -60,7 +61,7 @@ _TYPE_LABELS = {
 _SERIAL_TYPES = frozenset({"article", "inproceedings", "conference"})
 
 
-def _parse_stack() -> list[middlewares.Middleware]:
+def _parse_stack() -> list[Middleware]:
     return [
         middlewares.ResolveStringReferencesMiddleware(True),
         middlewares.RemoveEnclosingMiddleware(True),
@@ -101,8 +102,9 @@ def _ids(fields: dict[str, object]) -> dict[str, object]:
         found["pmid"] = found["pmid"] or fields["eprint"]
     elif fields.get("eprint") and eprint_type in ("pmc", "pmcid", "pubmedcentral"):
         found["pmcid"] = found["pmcid"] or fields["eprint"]
-    if not found["doi"] and isinstance(fields.get("url"), str):
-        found["doi"] = valid_doi(fields["url"]) if "doi.org/" in fields["url"] else None
+    url = fields.get("url")
+    if not found["doi"] and isinstance(url, str):
+        found["doi"] = valid_doi(url) if "doi.org/" in url else None
     return {key: _clean(value) for key, value in found.items()}
 
 
@@ -155,8 +157,9 @@ def _failure(block: ParsingFailedBlock) -> str:
     error = block.error
     # bibtexparser's exceptions keep their text in attributes, not always in str(error).
     reason = getattr(error, "abort_reason", None) or getattr(error, "message", None) or str(error)
-    if getattr(error, "reasons", None):
-        reason = "; ".join(str(item) for item in error.reasons)
+    reasons = getattr(error, "reasons", None)
+    if reasons:
+        reason = "; ".join(str(item) for item in reasons)
     return " ".join(str(reason).split()) or type(error).__name__
 
 
