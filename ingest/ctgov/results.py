@@ -151,10 +151,10 @@ def _comparison(where: str, analysis: dict[str, Any], table: str, arms: ArmSet, 
         report.skip(f"{where}: compares {len(group_ids)} groups ({', '.join(group_ids) or 'none'}); only two-group comparisons are imported")
         return None
     keys = [arms.arm_of(table, g) for g in group_ids]
-    if None in keys:
+    first, second = keys
+    if first is None or second is None:
         report.skip(f"{where}: group {group_ids[keys.index(None)]} is not a group of the outcome")
         return None
-    first, second = keys
     if first == second:
         report.skip(f"{where}: groups {group_ids[0]} and {group_ids[1]} are the same arm")
         return None
@@ -240,28 +240,29 @@ def outcome_results(results: dict[str, Any], trial: str, arms: ArmSet, report: S
         dispersion, ci_level = _dispersion(measure.get("dispersionType"))
         measure_denoms = _denominators(measure.get("denoms"))
         measurements: list[ArmMeasurement] = []
-        for klass in measure.get("classes") or [] if statistic else []:
-            denoms = _denominators(klass.get("denoms")) or measure_denoms
-            for category in klass.get("categories") or []:
-                label = " / ".join(t for t in ((klass.get("title") or "").strip(), (category.get("title") or "").strip()) if t) or None
-                for item in category.get("measurements") or []:
-                    group_id = item.get("groupId") or ""
-                    cell = f"{where}{f' [{_short(label, 40)}]' if label else ''} group {group_id}"
-                    arm = arms.arm_of(table, group_id)
-                    if arm is None:
-                        report.skip(f"{cell}: group not listed for the outcome")
-                        continue
-                    n = denoms.get(group_id)
-                    if n is None:
-                        report.skip(f"{cell}: no denominator (participants analysed)")
-                    made = _measurement(cell, item, arm, statistic, unit, dispersion, ci_level, n, label, report)
-                    if made is not None:
-                        measurements.append(made)
-        comparisons = []
+        if statistic is not None:  # without a known statistic the values mean nothing
+            for klass in measure.get("classes") or []:
+                denoms = _denominators(klass.get("denoms")) or measure_denoms
+                for category in klass.get("categories") or []:
+                    label = " / ".join(t for t in ((klass.get("title") or "").strip(), (category.get("title") or "").strip()) if t) or None
+                    for item in category.get("measurements") or []:
+                        group_id = item.get("groupId") or ""
+                        cell = f"{where}{f' [{_short(label, 40)}]' if label else ''} group {group_id}"
+                        arm = arms.arm_of(table, group_id)
+                        if arm is None:
+                            report.skip(f"{cell}: group not listed for the outcome")
+                            continue
+                        n = denoms.get(group_id)
+                        if n is None:
+                            report.skip(f"{cell}: no denominator (participants analysed)")
+                        made = _measurement(cell, item, arm, statistic, unit, dispersion, ci_level, n, label, report)
+                        if made is not None:
+                            measurements.append(made)
+        comparisons: list[Comparison] = []
         for position, analysis in enumerate(measure.get("analyses") or [], start=1):
-            made = _comparison(f"{where} analysis {position}", analysis, table, arms, report)
-            if made is not None:
-                comparisons.append(made)
+            compared = _comparison(f"{where} analysis {position}", analysis, table, arms, report)
+            if compared is not None:
+                comparisons.append(compared)
         if not measurements and not comparisons:
             status = measure.get("reportingStatus")
             report.skip(f"{where}: no values" + (f" (reporting status {status})" if status and status != "POSTED" else ""))
