@@ -7,6 +7,7 @@ import pyoxigraph as ox
 from kb.models import Author, Journal, Publication, RegistryRecord
 from kb.namespaces import BIBO, CITO, DCTERMS, FABIO, FOAF, FRBR, PRISM, RDF, RDFS, TEKB
 from kb.rdf.context import MappingContext
+from kb.rdf.iris import IriScheme
 from kb.rdf.terms import boolean, integer, iri, optional_string, partial_date, string
 
 __all__ = ["add_publication", "add_registry_record", "MESH_BASE"]
@@ -20,6 +21,9 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
     """Describe ``publication`` (with its journal and ordered authors); return its node."""
     add = context.add
     node = iri(context.publication_iri(publication))
+    # Parts belong to this source's record, not to the publication node other sources share
+    # (docs/decisions/0002-iri-scheme.md, amendment 2026-11-30).
+    record = context.iris.publication_record(publication)
     add(node, RDF.type, iri(FABIO.JournalArticle))
     add(node, DCTERMS.title, optional_string(publication.title))
     add(node, PRISM.doi, optional_string(publication.doi))
@@ -38,7 +42,7 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
         add(node, DCTERMS.abstract, string(text))
         if len(publication.abstract) > 1 or publication.abstract[0].label:
             for position, section in enumerate(publication.abstract, start=1):
-                part = iri(f"{node.value}#abstract-{position}")
+                part = iri(IriScheme.publication_part(record, "abstract", position))
                 add(node, TEKB.abstractSection, part)
                 add(part, RDF.type, iri(TEKB.AbstractSection))
                 add(part, TEKB.position, integer(position))
@@ -51,7 +55,7 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
         add(node, PRISM.keyword, string(value))
     for position, heading in enumerate(publication.mesh_headings, start=1):
         add(node, DCTERMS.subject, string(heading.descriptor))
-        part = iri(f"{node.value}#mesh-{position}")
+        part = iri(IriScheme.publication_part(record, "mesh", position))
         add(node, TEKB.meshHeading, part)
         add(part, RDF.type, iri(TEKB.MeshHeading))
         add(part, RDFS.label, string(heading.descriptor))
@@ -61,7 +65,7 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
         for qualifier in heading.qualifiers:
             add(part, TEKB.meshQualifier, string(qualifier))
     for position, grant in enumerate(publication.grants, start=1):
-        part = iri(f"{node.value}#grant-{position}")
+        part = iri(IriScheme.publication_part(record, "grant", position))
         add(node, TEKB.grant, part)
         add(part, RDF.type, iri(TEKB.Grant))
         add(part, TEKB.grantId, optional_string(grant.id))
@@ -78,7 +82,7 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
     if publication.journal:
         add(node, FRBR.partOf, _add_journal(context, publication.journal))
     if publication.authors:
-        author_list = iri(context.iris.author_list(publication))
+        author_list = iri(IriScheme.author_list(record))
         add(node, BIBO.authorList, author_list)
         add(author_list, RDF.type, iri(RDF.Seq))
         for position, author in enumerate(publication.authors, start=1):

@@ -88,8 +88,31 @@ class IriScheme:
             return f"http://www.ncbi.nlm.nih.gov/pubmed/{publication.pmid}"
         return f"{self.base}publication/{_segment(self.publication_key(publication))}"
 
-    def author_list(self, publication: Publication) -> str:
-        return f"{self.base}publication/{_segment(self.publication_key(publication))}/authors"
+    def publication_record(self, publication: Publication) -> str:
+        """One source's record of a publication: the node its part nodes are minted under.
+
+        Sources that describe the same article share its publication node (DOI, then PMID),
+        but each keeps its own abstract sections, MeSH headings, grants and author list. So
+        those parts hang off this record node instead of the publication: it is derived from
+        the record's whole content (canonical JSON), never from the node the record merges
+        into, so it does not depend on what the store already holds or on ingest order.
+        Two sources with different records never share a part; only byte-identical records
+        do, and then every statement about the part is identical too.
+
+        >>> IriScheme().publication_record(Publication(doi="10.1000/xyz123"))
+        'https://w3id.org/trial-evidence-kb/id/record/...'
+        """
+        return f"{self.base}record/{_digest('publication', publication.model_dump_json())}"
+
+    @staticmethod
+    def publication_part(record_iri: str, kind: str, position: int) -> str:
+        """Part ``position`` (1-based) of ``kind`` (``abstract``, ``mesh``, ``grant``) of a record."""
+        return f"{record_iri}/{kind}/{position}"
+
+    @staticmethod
+    def author_list(record_iri: str) -> str:
+        """The ``rdf:Seq`` of a record's authors (see :meth:`publication_record`)."""
+        return f"{record_iri}/authors"
 
     def person(self, author: Author) -> str:
         if author.orcid:
