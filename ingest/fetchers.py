@@ -130,6 +130,7 @@ class NctFetcher(_Fetcher):
 
         def to_items(client: HttpClient, nct: str, study: object) -> Iterable[FindingsDocument | SkippedRecord | ReadNote]:
             url = f"{client.settings.ctgov_url.rstrip('/')}/studies/{nct}"
+            assert isinstance(study, dict)  # fetch_ctgov_study returns a JSON object or raises FetchError
             return items_from_studies([study_from_v2(study, url, choose_drug=drug_chooser())])
 
         yield from self._one_by_one(identifiers, normalize_nct, "NCT id", fetch_ctgov_study, to_items)
