@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from kb.models import Publication
 from kb.namespaces import RDF, RDFS, TEKB
 from kb.rdf.iris import IriScheme
-from kb.rdf.terms import iri, string, triple
+from kb.rdf.terms import Predicate, iri, string, triple
 
 __all__ = ["ConceptResolver", "PublicationLookup", "UnresolvedName", "MappingContext"]
 
@@ -41,7 +41,7 @@ class MappingContext:
     triples: list[ox.Triple] = field(default_factory=list)
     unresolved: list[UnresolvedName] = field(default_factory=list)
 
-    def add(self, subject: ox.NamedNode, predicate: object, obj: ox.NamedNode | ox.Literal | None) -> None:
+    def add(self, subject: ox.NamedNode, predicate: Predicate, obj: ox.NamedNode | ox.Literal | None) -> None:
         """Add a triple unless the object is missing."""
         if obj is not None:
             self.triples.append(triple(subject, predicate, obj))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TypeVar
 
 import pyoxigraph as ox
+from pydantic import BaseModel
 
 from kb.models import FindingsDocument
 from kb.namespaces import PROV, RDF, TEKB
@@ -18,6 +21,10 @@ from kb.rdf.terms import date_time, iri, optional_string, string
 from kb.rdf.trial import add_analysis, add_trial, trial_iris
 
 __all__ = ["SourceGraph", "document_to_graph", "content_hash"]
+
+_Finding = TypeVar("_Finding", bound=BaseModel)
+#: Maps one finding: ``(context, finding, node, defaults, path)``.
+_AddFinding = Callable[[MappingContext, _Finding, ox.NamedNode, FindingDefaults, str], None]
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,12 @@ def document_to_graph(
     source = document.source
     context = MappingContext(iris=iris, resolve=resolve, known_publication=known_publication)
     graph = iri(iris.source_graph(source.id))
-    origin = (
-        add_publication(context, source.publication)
-        if source.publication is not None
-        else add_registry_record(context, source.registry_record)
-    )
+    if source.publication is not None:
+        origin = add_publication(context, source.publication)
+    elif source.registry_record is not None:
+        origin = add_registry_record(context, source.registry_record)
+    else:  # SourceInfo validates that a source has exactly one of the two
+        raise ValueError(f"source {source.id!r} has neither a publication nor a registry record")
     agent = add_agent(context, source.agent) if source.agent else None
 
     trials = {key: iri(value) for key, value in trial_iris(context, document).items()}
@@ -80,18 +88,27 @@ def document_to_graph(
         add_analysis(context, analysis, analyses[analysis.key], origin)
 
     defaults = FindingDefaults(origin, source.status, source.method, agent, trials, analyses)
-    for kind, findings, add in (
-        ("outcome_results", document.outcome_results, add_outcome_result),
-        ("adverse_events", document.adverse_events, add_adverse_event),
-        ("mechanisms", document.mechanisms, add_mechanism),
-    ):
-        for index, finding in enumerate(findings):
-            node = iri(iris.finding(source.id, kind, finding.model_dump_json()))
-            add(context, finding, node, defaults, f"{kind}[{index}]")
+    _add_findings(context, source.id, "outcome_results", document.outcome_results, add_outcome_result, defaults)
+    _add_findings(context, source.id, "adverse_events", document.adverse_events, add_adverse_event, defaults)
+    _add_findings(context, source.id, "mechanisms", document.mechanisms, add_mechanism, defaults)
 
     digest = content_hash(document, vocabulary_fingerprint)
     _add_source_provenance(context, document, graph, origin, agent, digest, source_file, generated_at)
     return SourceGraph(source.id, graph, tuple(dict.fromkeys(context.triples)), digest, tuple(context.unresolved))
+
+
+def _add_findings(
+    context: MappingContext,
+    source_id: str,
+    kind: str,
+    findings: Sequence[_Finding],
+    add: _AddFinding[_Finding],
+    defaults: FindingDefaults,
+) -> None:
+    """Map each finding of one kind to its content-derived node."""
+    for index, finding in enumerate(findings):
+        node = iri(context.iris.finding(source_id, kind, finding.model_dump_json()))
+        add(context, finding, node, defaults, f"{kind}[{index}]")
 
 
 def _add_source_provenance(

@@ -83,7 +83,7 @@ def _add_common(
     status: CurationStatus | None,
     provenance: Provenance | None,
     defaults: FindingDefaults,
-    evidence: object,
+    evidence: str,
 ) -> None:
     add = context.add
     add(node, TEKB.key, string(key))
@@ -109,7 +109,7 @@ def _add_trial_result(
     context: MappingContext,
     result: OutcomeResult | AdverseEventResult,
     node: ox.NamedNode,
-    kind: object,
+    kind: str,
     defaults: FindingDefaults,
 ) -> None:
     """What every result of a trial has: its type, common provenance, trial and analysis."""

@@ -8,7 +8,11 @@ import pyoxigraph as ox
 
 from kb.namespaces import XSD
 
-__all__ = ["iri", "string", "optional_string", "decimal", "integer", "boolean", "partial_date", "date_time", "triple"]
+__all__ = ["Predicate", "iri", "string", "optional_string", "decimal", "integer", "boolean", "partial_date", "date_time", "triple"]
+
+#: A predicate as mapping code writes it: an Oxigraph node, or an IRI string such as an rdflib
+#: namespace term (``URIRef`` is a ``str``).
+Predicate = ox.NamedNode | str
 
 _XSD_DECIMAL = ox.NamedNode(str(XSD.decimal))
 _XSD_INTEGER = ox.NamedNode(str(XSD.integer))
@@ -72,6 +76,6 @@ def date_time(value: str) -> ox.Literal:
     return ox.Literal(value, datatype=_XSD_DATETIME)
 
 
-def triple(subject: ox.NamedNode, predicate: object, obj: ox.NamedNode | ox.Literal) -> ox.Triple:
+def triple(subject: ox.NamedNode, predicate: Predicate, obj: ox.NamedNode | ox.Literal) -> ox.Triple:
     """A triple; ``predicate`` may be an rdflib ``URIRef``."""
     return ox.Triple(subject, predicate if isinstance(predicate, ox.NamedNode) else iri(predicate), obj)
