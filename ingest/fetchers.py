@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from kb.errors import IdentifierError
 from kb.identifiers import normalize_doi, normalize_nct, normalize_pmid
 from kb.models import FindingsDocument, SourceKind
-from kb.readers import ReadNote, SkippedRecord
+from kb.readers import ConceptResolver, ReadNote, SkippedRecord
 from ingest.biblio.readers import documents_from
 from ingest.http import HttpClient, HttpSettings, NotFoundError
 
@@ -73,7 +73,7 @@ class DoiFetcher(_Fetcher):
     name = "doi"
     summary = "works by DOI from the Crossref REST API"
 
-    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+    def fetch(self, identifiers: list[str], *, vocabulary: ConceptResolver | None = None) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """A document per DOI Crossref knows; a SkippedRecord per invalid or unknown DOI."""
         from ingest.biblio.crossref import parse_crossref
         from ingest.services import fetch_crossref_work
@@ -90,7 +90,7 @@ class PmidFetcher(_Fetcher):
     name = "pmid"
     summary = "articles by PMID from NCBI E-utilities efetch"
 
-    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+    def fetch(self, identifiers: list[str], *, vocabulary: ConceptResolver | None = None) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """A document per PMID PubMed returns; a SkippedRecord per invalid or missing PMID."""
         from ingest.biblio.pubmed_xml import parse_pubmed_xml
         from ingest.services import fetch_pubmed
@@ -122,7 +122,7 @@ class NctFetcher(_Fetcher):
     name = "nct"
     summary = "studies by NCT id from the ClinicalTrials.gov API v2"
 
-    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+    def fetch(self, identifiers: list[str], *, vocabulary: ConceptResolver | None = None) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """A document per study; a SkippedRecord per invalid or unknown NCT id."""
         from ingest.ctgov import study_from_v2
         from ingest.ctgov.reader import drug_chooser, items_from_studies
@@ -131,6 +131,6 @@ class NctFetcher(_Fetcher):
         def to_items(client: HttpClient, nct: str, study: object) -> Iterable[FindingsDocument | SkippedRecord | ReadNote]:
             url = f"{client.settings.ctgov_url.rstrip('/')}/studies/{nct}"
             assert isinstance(study, dict)  # fetch_ctgov_study returns a JSON object or raises FetchError
-            return items_from_studies([study_from_v2(study, url, choose_drug=drug_chooser())])
+            return items_from_studies([study_from_v2(study, url, choose_drug=drug_chooser(vocabulary))])
 
         yield from self._one_by_one(identifiers, normalize_nct, "NCT id", fetch_ctgov_study, to_items)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from kb.errors import FindingsFileError
 from kb.models import FindingsDocument
+from kb.readers import ConceptResolver
 
 __all__ = ["FindingsReader", "read_findings_file", "format_location"]
 
@@ -103,6 +104,6 @@ class FindingsReader:
     name = "findings"
     summary = "curated findings files (YAML or JSON) validated by kb.models.FindingsDocument"
 
-    def read(self, path: Path) -> Iterator[FindingsDocument]:
+    def read(self, path: Path, *, vocabulary: ConceptResolver | None = None) -> Iterator[FindingsDocument]:
         """Yield the file's one document."""
         yield read_findings_file(path)

@@ -20,6 +20,7 @@ __all__ = [
     "ParameterError",
     "StoreError",
     "SourceNotFoundError",
+    "ExportError",
     "ValidationFailed",
 ]
 
@@ -87,6 +88,10 @@ class StoreError(KBError):
 
 class SourceNotFoundError(StoreError):
     """No source with the given id is in the store."""
+
+
+class ExportError(KBError):
+    """An export was asked for in a format that does not exist, or with options it does not take."""
 
 
 class ValidationFailed(KBError):

@@ -43,6 +43,7 @@ class TEKB(DefinedNamespace):
 
     # classes
     SourceGraph: URIRef
+    SourceKindRank: URIRef
     PooledPopulation: URIRef
     Analysis: URIRef
     OutcomeResult: URIRef
@@ -111,6 +112,8 @@ class TEKB(DefinedNamespace):
     # source provenance
     sourceId: URIRef
     sourceKind: URIRef
+    rankedSourceKind: URIRef
+    mergeRank: URIRef
     sourceFile: URIRef
     contentHash: URIRef
     extractionMethod: URIRef

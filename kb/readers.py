@@ -10,22 +10,25 @@ cannot.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from kb.errors import KBError
 from kb.models import FindingsDocument
+from kb.vocab.concepts import Concept
 
 __all__ = [
-    "Reader", "Fetcher", "SkippedRecord", "ReadNote", "ENTRY_POINT_GROUP", "FETCHER_GROUP",
+    "ConceptResolver", "Reader", "Fetcher", "SkippedRecord", "ReadNote", "ENTRY_POINT_GROUP", "FETCHER_GROUP",
     "get_reader", "available_readers", "get_fetcher", "available_fetchers",
+    "VocabularyFile", "VocabularyReader", "VOCABULARY_READER_GROUP", "get_vocabulary_reader",
 ]
 
 ENTRY_POINT_GROUP = "trial_evidence_kb.readers"
 FETCHER_GROUP = "trial_evidence_kb.fetchers"
+VOCABULARY_READER_GROUP = "trial_evidence_kb.vocabulary_readers"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,12 @@ class ReadNote:
         return f"{self.location}: {self.message}"
 
 
+class ConceptResolver(Protocol):
+    """What a reader may use to choose among names: :meth:`kb.vocab.Vocabulary.resolve`."""
+
+    def resolve(self, text: str, *, category: str | None = None, strict: bool = False) -> Any: ...
+
+
 @runtime_checkable
 class Reader(Protocol):
     """Reads one kind of file into validated records."""
@@ -62,8 +71,11 @@ class Reader(Protocol):
     name: str
     summary: str
 
-    def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+    def read(self, path: Path, *, vocabulary: ConceptResolver | None = None) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """Yield the records of ``path``, a :class:`SkippedRecord` for each one that fails.
+
+        ``vocabulary`` is the KB's (bundled plus user vocabularies), for readers that choose
+        among a record's names (a registry drug's synonyms); others ignore it.
 
         A :class:`ReadNote` may say what was left out of a record that was yielded.
 
@@ -79,12 +91,30 @@ class Fetcher(Protocol):
     name: str
     summary: str
 
-    def fetch(self, identifiers: list[str]) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+    def fetch(self, identifiers: list[str], *, vocabulary: ConceptResolver | None = None) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """Yield a document per record found; a SkippedRecord per invalid or missing identifier.
 
         Identifiers are validated before any request. Raise a FetchError when the service
         cannot be reached at all.
         """
+        ...
+
+
+@dataclass
+class VocabularyFile:
+    """What a vocabulary file reader found: concepts, and records it skipped (with file and line)."""
+
+    concepts: list[Concept]
+    skipped: list[str] = field(default_factory=list)
+    mappings_ignored: int = 0  # SSSOM rows whose predicate is not an equivalence
+    exact_links: bool = False  # True when the cross-references are stated equivalences (SSSOM), not loose xrefs
+
+
+class VocabularyReader(Protocol):
+    """Reads a user vocabulary file (OBO, OWL/Turtle/RDF-XML, SSSOM, TSV) into concepts."""
+
+    def __call__(self, path: str | Path, *, fmt: str | None = None, category: str | None = None) -> VocabularyFile:
+        """Read ``path``; :class:`~kb.errors.VocabularyError` naming the file and line when it cannot."""
         ...
 
 
@@ -119,3 +149,12 @@ def get_reader(name: str) -> Reader:
 def get_fetcher(name: str) -> Fetcher:
     """The fetcher called ``name``; a clear error when it is not installed."""
     return _pick("fetcher", name, available_fetchers())  # type: ignore[return-value]
+
+
+@cache
+def get_vocabulary_reader() -> VocabularyReader:
+    """The installed vocabulary file reader (``ingest.vocabulary_files``); a clear error when none is."""
+    found = [entry_point.load() for entry_point in entry_points(group=VOCABULARY_READER_GROUP)]
+    if not found:
+        raise KBError("no vocabulary file reader installed (is trial-evidence-kb installed? run 'pip install -e .')")
+    return found[0]  # type: ignore[no-any-return]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.loader import load_documents
+from kb.ingestion import load_documents
 from kb.paths import examples_dir
 from kb.rdf import IriScheme
 from kb.store import KBStore

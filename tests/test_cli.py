@@ -223,7 +223,7 @@ def test_validate_fails_on_a_non_conforming_kb(built, tmp_path: Path) -> None:
 
     store_path = tmp_path / "store"
     with KBStore.open(store_path) as store:
-        store.oxigraph.update(
+        store._store.update(  # written past the models and the store API, on purpose
             'PREFIX tekb: <https://w3id.org/trial-evidence-kb/ontology#> '
             'DELETE { GRAPH ?g { ?f tekb:curationStatus ?s } } INSERT { GRAPH ?g { ?f tekb:curationStatus "maybe" } } '
             'WHERE { GRAPH ?g { ?f tekb:curationStatus ?s } }'

@@ -16,7 +16,7 @@ import pytest
 
 from ingest.ctgov import read_ctgov, study_from_v2
 from kb.errors import InputFileError
-from kb.loader import load_documents
+from kb.ingestion import load_documents
 from kb.models import ExtractionMethod, FindingsDocument, SourceKind
 from kb.query import adverse_events, run_template
 from kb.rdf import IriScheme

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from kb.export import QUAD_FORMATS, write_rdf
+from kb.export.rdf import QUAD_FORMATS, write_rdf
 from kb.store import KBStore
 
 _RDFLIB_FORMATS = {"nquads": "nquads", "trig": "trig", "jsonld": "json-ld", "turtle": "turtle", "nt": "nt", "xml": "xml"}
@@ -80,14 +80,14 @@ def test_one_source_exports_only_its_graph(example_store: KBStore) -> None:
 
 
 def test_unknown_format_is_a_clear_error(example_store: KBStore) -> None:
-    from kb.errors import StoreError
+    from kb.errors import ExportError
 
-    with pytest.raises(StoreError, match="unknown export format 'rdfa'"):
+    with pytest.raises(ExportError, match="unknown export format 'rdfa'"):
         write_rdf(example_store, io.BytesIO(), format="rdfa")
 
 
 def test_union_triples_streams_each_triple_once(example_store: KBStore) -> None:
-    from kb.export import union_triples
+    from kb.export.rdf import union_triples
 
     streamed = list(union_triples(example_store))
     assert len(streamed) == len(set(streamed))
@@ -101,8 +101,8 @@ def test_a_triple_in_two_graphs_is_written_once() -> None:
 
     store = KBStore.memory()
     triple = (ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o"))
-    store.oxigraph.extend([ox.Quad(*triple, ox.NamedNode(f"http://example.org/g{n}")) for n in (2, 1, 3)])
-    store.oxigraph.add(ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("only"), ox.NamedNode("http://example.org/g3")))
+    store.bulk_extend([ox.Quad(*triple, ox.NamedNode(f"http://example.org/g{n}")) for n in (2, 1, 3)])
+    store.bulk_extend([ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("only"), ox.NamedNode("http://example.org/g3"))])
     buffer = io.BytesIO()
     write_rdf(store, buffer, format="nt")
     lines = [line for line in buffer.getvalue().decode("utf-8").splitlines() if line]
@@ -111,7 +111,7 @@ def test_a_triple_in_two_graphs_is_written_once() -> None:
 
 @pytest.mark.parametrize("fmt", ["turtle", "nt", "xml", "jsonld"])
 def test_construct_template_exports_the_drugs_evidence(example_store: KBStore, fmt: str) -> None:
-    from kb.export import write_triples
+    from kb.export.rdf import write_triples
     from kb.namespaces import TEKB
     from kb.query import construct_template
     from kb.vocab import get_vocabulary
@@ -139,7 +139,7 @@ def test_construct_template_exports_the_drugs_evidence(example_store: KBStore, f
 
 def test_construct_graph_is_not_a_quad_format(example_store: KBStore) -> None:
     from kb.errors import StoreError
-    from kb.export import write_triples
+    from kb.export.rdf import write_triples
 
     with pytest.raises(StoreError, match="not 'nquads'"):
         write_triples([], io.BytesIO(), format="nquads")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.loader import load_documents
+from kb.ingestion import load_documents
 from kb.models import Publication, SourceKind
 from kb.query import publication as publication_query
 from kb.rdf import IriScheme

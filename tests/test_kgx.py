@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from kb.errors import KBError
-from kb.kgx import EDGE_COLUMNS, KGX_FILES, NODE_COLUMNS, supports_treats, write_kgx
+from kb.export.kgx import EDGE_COLUMNS, KGX_FILES, NODE_COLUMNS, supports_treats, write_kgx
 from kb.paths import examples_dir
 
 # A placeholder, not a registered Information Resource: vocabulary.md names no infores for this KB.

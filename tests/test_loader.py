@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kb.errors import SourceNotFoundError
-from kb.loader import LoadStatus, list_sources, load_documents, remove_source
+from kb.ingestion import LoadStatus, load_documents
+from kb.knowledge_base import KnowledgeBase
 from kb.models import FindingsDocument
 from kb.rdf import IriScheme
 from kb.store import KBStore
@@ -25,7 +26,7 @@ def load(store: KBStore, files: list[Path], when: datetime = LATER):
 
 
 def test_every_example_becomes_one_source_graph(example_store: KBStore) -> None:
-    sources = list_sources(example_store)
+    sources = KnowledgeBase(example_store).sources
     assert len(sources) == len(example_files())
     assert all(s.triples > 0 and s.derived_from for s in sources)
 
@@ -55,17 +56,17 @@ def test_a_changed_file_replaces_its_graph_only(tmp_path: Path) -> None:
 
 def test_remove_source_deletes_exactly_its_statements() -> None:
     store = build_store()
-    source = list_sources(store)[0]
+    source = KnowledgeBase(store).sources[0]
     graph_quads = {q for q in store.quads() if q.graph_name.value == source.graph}
     before = set(store.quads())
-    removed = remove_source(store, source.source_id, iris=IriScheme())
+    removed = KnowledgeBase(store).remove_source(source.source_id)
     assert removed == len(graph_quads)
     assert set(store.quads()) == before - graph_quads
 
 
 def test_removing_an_unknown_source_is_a_clear_error() -> None:
     with pytest.raises(SourceNotFoundError, match="no source 'nope'"):
-        remove_source(build_store(), "nope", iris=IriScheme())
+        KnowledgeBase(build_store()).remove_source("nope")
 
 
 def test_one_bad_document_does_not_stop_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +87,7 @@ def test_one_bad_document_does_not_stop_the_others(monkeypatch: pytest.MonkeyPat
     report = load(store, files)
     assert [f for f, _ in report.failed] == [str(files[0])]
     assert len(report.loaded) == len(files) - 1
-    assert first_id not in {s.source_id for s in list_sources(store)}
+    assert first_id not in {s.source_id for s in KnowledgeBase(store).sources}
 
 
 def test_canonical_hash_ignores_yaml_formatting(tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ def test_canonical_hash_ignores_yaml_formatting(tmp_path: Path) -> None:
 
 def test_vocabulary_graph_holds_the_vocabulary_used_to_resolve() -> None:
     """The graph follows the Vocabulary object handed in, not the files on disk."""
-    from kb.loader import ensure_vocabulary
+    from kb.vocab.stored import ensure_vocabulary
     from kb.paths import vocabulary_dir
     from kb.vocab import Vocabulary
 
@@ -118,17 +119,18 @@ def test_vocabulary_graph_holds_the_vocabulary_used_to_resolve() -> None:
 
 
 def test_a_long_load_flushes_the_disk_store_and_keeps_everything(tmp_path, monkeypatch) -> None:
-    import kb.loader as loader
+    import kb.ingestion.sinks as sinks
+    from kb.ingestion import load_documents
     from kb.store import KBStore
     from tests.conftest import example_files
     from ingest.findings import read_findings_file
     from kb.vocab import get_vocabulary
 
     flushes: list[int] = []
-    monkeypatch.setattr(loader, "FLUSH_EVERY", 1)
+    monkeypatch.setattr(sinks, "FLUSH_EVERY", 1)
     monkeypatch.setattr(KBStore, "flush", lambda self: flushes.append(1))
     documents = [(str(path), read_findings_file(path)) for path in example_files()]
     with KBStore.open(tmp_path / "store") as store:
-        report = loader.load_documents(store, documents, iris=loader.IriScheme(), vocabulary=get_vocabulary())
+        report = load_documents(store, documents, iris=IriScheme(), vocabulary=get_vocabulary())
         assert report.ok and len(flushes) == len(documents)
-        assert {s.source_id for s in loader.list_sources(store)} == {d.source.id for _, d in documents}
+        assert {s.source_id for s in KnowledgeBase(store).sources} == {d.source.id for _, d in documents}

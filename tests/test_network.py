@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 
 from kb.errors import KBError
-from kb.network import coauthors, find_node, hubs, iter_paths, neighbours, to_networkx, write_graph
+from kb.export.network import coauthors, find_node, hubs, iter_paths, neighbours, to_networkx, write_graph
 from kb.store import KBStore
 
 

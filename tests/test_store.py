@@ -53,7 +53,7 @@ def test_failed_write_leaves_store_unchanged(monkeypatch: pytest.MonkeyPatch) ->
         def __getattr__(self, name: str):
             return getattr(self.inner, name)
 
-    monkeypatch.setattr(store, "_store", Failing(store.oxigraph))
+    monkeypatch.setattr(store, "_store", Failing(store._store))
     with pytest.raises(StoreError, match="store unchanged"):
         store.replace_graph(G1, triples("b", 3))
     monkeypatch.undo()

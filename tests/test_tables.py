@@ -9,7 +9,7 @@ import math
 import pytest
 
 from kb.store import KBStore
-from kb.tables import iter_evidence_rows, standard_error, write_table
+from kb.export.tables import iter_evidence_rows, standard_error, write_table
 
 Z95 = 1.959963984540054  # the 97.5% normal quantile
 

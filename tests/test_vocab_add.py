@@ -19,9 +19,9 @@ import pytest
 from kb.errors import VocabularyError
 from kb.rdf import IriScheme
 from kb.store import KBStore
-from kb.user_vocab import category_name, format_for, read_user_vocabulary
+from ingest.vocabulary_files import category_name, format_for, read_user_vocabulary
 from kb.vocab import Concept, get_vocabulary
-from kb.vocab_store import add_user_vocabulary, list_vocabularies, load_vocabulary, remove_user_vocabulary, user_graph
+from kb.vocab.stored import add_user_vocabulary, list_vocabularies, load_vocabulary, remove_user_vocabulary, user_graph
 
 DATA = Path(__file__).parent / "data" / "vocab"
 OBO, PURL = DATA / "drugs.obo", "http://purl.obolibrary.org/obo/"
@@ -210,7 +210,7 @@ def test_clashing_names_are_skipped_and_reported(tmp_path: Path) -> None:
 
 
 def test_stored_user_concepts_conform_to_the_shapes() -> None:
-    from kb.loader import ensure_vocabulary
+    from kb.vocab.stored import ensure_vocabulary
     from kb.validate import validate_store
 
     store = KBStore.memory()

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kb.models import ExtractionMethod, FindingsDocument, Publication, SourceInfo, SourceKind
-from kb.readers import ReadNote, SkippedRecord
+from kb.readers import ConceptResolver, ReadNote, SkippedRecord
 from ingest.biblio.records import ParsedRecord, problems_of
 
 __all__ = [
@@ -114,7 +114,7 @@ class BibliographicReader:
         module, function = self.parser.split(":")
         return getattr(import_module(module), function)(path)
 
-    def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+    def read(self, path: Path, *, vocabulary: ConceptResolver | None = None) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """One document per record of ``path``; a SkippedRecord for each bad one."""
         yield from documents_from(self.kind, self.parse(path), str(path))
 

@@ -11,18 +11,23 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kb.models import FindingsDocument
-from kb.readers import ReadNote, SkippedRecord
+from kb.readers import ConceptResolver, ReadNote, SkippedRecord
 from kb.vocab import get_vocabulary
 from ingest.ctgov.common import StudyReport
+from ingest.ctgov.mapping import DrugChooser
 from ingest.ctgov import read_ctgov, vocabulary_drug_chooser
 
 __all__ = ["CtgovReader", "items_from_studies", "drug_chooser"]
 
 
-def drug_chooser():
-    """Pick, among a drug's registry names, the first the vocabulary knows (e.g. a brand name)."""
-    vocabulary = get_vocabulary()
-    return vocabulary_drug_chooser(lambda text, category: vocabulary.resolve(text, category=category))
+def drug_chooser(vocabulary: ConceptResolver | None = None) -> DrugChooser:
+    """Pick, among a drug's registry names, the first ``vocabulary`` knows (e.g. a brand name).
+
+    The KB passes its vocabulary (bundled plus user vocabularies); without one, the bundled
+    vocabulary decides.
+    """
+    resolver = vocabulary or get_vocabulary()
+    return vocabulary_drug_chooser(lambda text, category: resolver.resolve(text, category=category))
 
 
 def items_from_studies(
@@ -45,6 +50,6 @@ class CtgovReader:
     name = "ctgov"
     summary = "ClinicalTrials.gov studies: API v2 JSON (one, a list, or a /studies page) or legacy clinical_study XML"
 
-    def read(self, path: Path) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
+    def read(self, path: Path, *, vocabulary: ConceptResolver | None = None) -> Iterator[FindingsDocument | SkippedRecord | ReadNote]:
         """One document per study; a SkippedRecord for a study that cannot be mapped; notes on what was left out."""
-        yield from items_from_studies(read_ctgov(path, choose_drug=drug_chooser()))
+        yield from items_from_studies(read_ctgov(path, choose_drug=drug_chooser(vocabulary)))

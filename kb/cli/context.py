@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import typer
 
+from kb.knowledge_base import KnowledgeBase
 from kb.rdf import IriScheme, default_base
-from kb.store import KBStore, default_store_path
+from kb.store import default_store_path
 
 __all__ = ["Settings", "settings", "open_kb"]
 
@@ -23,13 +24,6 @@ class Settings:
     def store_path(self) -> str:
         return self.store or default_store_path()
 
-    @property
-    def iris(self) -> IriScheme:
-        try:
-            return IriScheme(self.base or default_base())
-        except ValueError as error:
-            raise typer.BadParameter(str(error), param_hint="--base") from error
-
 
 def settings(ctx: typer.Context) -> Settings:
     """The settings the top-level callback stored on the context."""
@@ -37,6 +31,12 @@ def settings(ctx: typer.Context) -> Settings:
     return found if found is not None else Settings()
 
 
-def open_kb(ctx: typer.Context, *, read_only: bool = False) -> KBStore:
-    """Open the selected store (read-only for commands that only read)."""
-    return KBStore.open(settings(ctx).store_path, read_only=read_only)
+def open_kb(ctx: typer.Context, *, read_only: bool = False) -> KnowledgeBase:
+    """Open the selected knowledge base (read-only for commands that only read)."""
+    chosen = settings(ctx)
+    try:
+        base = chosen.base or default_base()
+        IriScheme(base)  # checked before the store is opened
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--base") from error
+    return KnowledgeBase.open(chosen.store_path, base=base, read_only=read_only)

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import networkx as nx
 import typer
 from rich.console import Console
 
 from kb.cli.context import open_kb
 from kb.cli.output import RowFormat, print_rows
-from kb.network import coauthors, describe_edge, find_node, hubs, iter_paths, neighbours, to_networkx
+from kb.export.network import coauthors, describe_edge, find_node, hubs, iter_paths, neighbours, to_networkx
+from kb.vocab import Vocabulary
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Network analyses over the KB's entities.", no_args_is_help=True)
 
 
-def _graph(ctx: typer.Context):
-    with open_kb(ctx, read_only=True) as store:
-        return to_networkx(store)
+def _graph(ctx: typer.Context) -> tuple[nx.MultiDiGraph, Vocabulary]:
+    """The KB's network, and its vocabulary to find nodes by name."""
+    with open_kb(ctx, read_only=True) as kb:
+        return to_networkx(kb), kb.vocabulary
 
 
 @app.command()
@@ -29,8 +32,8 @@ def paths(
     limit: Annotated[int, typer.Option(help="At most this many paths.")] = 5,
 ) -> None:
     """Shortest paths from one entity to another, with the findings' numbers and sources on each step."""
-    graph = _graph(ctx)
-    a, b = find_node(graph, start), find_node(graph, end)
+    graph, vocabulary = _graph(ctx)
+    a, b = find_node(graph, start, vocabulary=vocabulary), find_node(graph, end, vocabulary=vocabulary)
     console = Console(highlight=False, soft_wrap=True)
     count = 0
     for path in iter_paths(graph, a, b, limit=limit):
@@ -51,8 +54,8 @@ def neighbours_command(
     fmt: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
 ) -> None:
     """Entities within DEPTH steps of NODE."""
-    graph = _graph(ctx)
-    print_rows(("label", "kind", "distance"), neighbours(graph, find_node(graph, node), depth=depth), fmt)
+    graph, vocabulary = _graph(ctx)
+    print_rows(("label", "kind", "distance"), neighbours(graph, find_node(graph, node, vocabulary=vocabulary), depth=depth), fmt)
 
 
 @app.command("coauthors")
@@ -62,8 +65,8 @@ def coauthors_command(
     fmt: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
 ) -> None:
     """Co-authors of AUTHOR with the number of shared publications."""
-    graph = _graph(ctx)
-    print_rows(("coauthor", "shared_publications"), coauthors(graph, find_node(graph, author)), fmt)
+    graph, vocabulary = _graph(ctx)
+    print_rows(("coauthor", "shared_publications"), coauthors(graph, find_node(graph, author, vocabulary=vocabulary)), fmt)
 
 
 @app.command("hubs")
@@ -73,5 +76,5 @@ def hubs_command(
     fmt: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
 ) -> None:
     """The most connected entities of each kind."""
-    rows = [(kind, label, degree) for kind, items in hubs(_graph(ctx), top=top).items() for label, degree in items]
+    rows = [(kind, label, degree) for kind, items in hubs(_graph(ctx)[0], top=top).items() for label, degree in items]
     print_rows(("kind", "label", "degree"), rows, fmt)

@@ -1,4 +1,4 @@
-"""Printing rows as a table, CSV, TSV or JSON."""
+"""Printing: rows as a table, CSV, TSV or JSON; what an ingest did."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["RowFormat", "print_rows"]
+from kb.ingestion import LoadReport
+
+__all__ = ["RowFormat", "print_rows", "print_report", "stderr_console"]
+
+#: Messages, progress and reports go to standard error; results to standard output.
+stderr_console = Console(stderr=True, highlight=False, soft_wrap=True)
+_SHOWN = 50
 
 
 class RowFormat(StrEnum):
@@ -51,3 +58,29 @@ def print_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: RowFo
         console = Console() if sys.stdout.isatty() else Console(width=240)
         console.print(table)
         Console(stderr=True).print(f"[dim]{len(rows)} row{'s' if len(rows) != 1 else ''}[/dim]")
+
+
+def print_report(report: LoadReport, *, quiet: bool, as_json: bool) -> None:
+    """Print what a load did: a JSON summary on stdout, or one line per source on stderr."""
+    if as_json:
+        json.dump(report.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    console = stderr_console
+    if not quiet:
+        for source in report.loaded if len(report.loaded) <= _SHOWN else []:
+            console.print(f"{source.status.value:>9}  {source.source_id}  ({source.triples} statements)  {escape(source.file or '')}")
+        for note in report.notes:
+            console.print(f"[cyan]note[/cyan]  {escape(note)}")
+        for name in report.unresolved[:_SHOWN]:
+            console.print(f"[yellow]unresolved {name.category}[/yellow] {escape(repr(name.text))} at {escape(name.path)}: kept as {name.iri}")
+    for _, error in report.failed:
+        console.print(f"[bold red]failed[/bold red]  {escape(error)}")
+    if not quiet:
+        counts = report.status_counts()
+        if len(report.unresolved) > _SHOWN:
+            console.print(f"... and {len(report.unresolved) - _SHOWN} more unresolved names: kb query unresolved lists them all")
+        console.print(
+            f"{len(report.loaded)} source(s) loaded ({counts['added']} added, {counts['replaced']} replaced, "
+            f"{counts['unchanged']} unchanged), {len(report.failed)} failed"
+        )

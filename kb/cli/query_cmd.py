@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.context import open_kb, settings
+from kb.cli.context import open_kb
 from kb.cli.output import RowFormat, print_rows
 from kb.errors import ParameterError
-from kb.query import iter_templates, load_template, run_template
-from kb.vocab_store import load_vocabulary
+from kb.query import iter_templates, load_template
 
 __all__ = ["register", "parse_params"]
 
@@ -56,10 +55,8 @@ def query(
     params = parse_params(param or [])
     if template.form == "construct":
         raise ParameterError(f"{name} is a CONSTRUCT template: it returns a graph; run kb export --query {name} --format turtle")
-    with open_kb(ctx, read_only=True) as store:
-        # Names resolve through the bundled vocabulary and every one added with 'kb vocab add'.
-        vocabulary = load_vocabulary(store, settings(ctx).iris)
-        rows = run_template(store, name, params, vocabulary=vocabulary)
+    with open_kb(ctx, read_only=True) as kb:
+        rows = kb.query(name, params)
     print_rows(tuple(template.columns), rows, fmt, title=template.summary)
 
 

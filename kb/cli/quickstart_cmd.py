@@ -5,12 +5,11 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from kb.cli.ingest_cmd import print_report, ingest_files
-from kb.cli.output import RowFormat, print_rows
 from kb.cli.context import open_kb, settings
+from kb.cli.output import RowFormat, print_report, print_rows
 from kb.errors import KBError
 from kb.paths import examples_dir
-from kb.query import load_template, run_template
+from kb.query import load_template
 
 __all__ = ["register", "QUESTIONS"]
 
@@ -50,14 +49,14 @@ def quickstart(ctx: typer.Context) -> None:
     if not files:
         raise KBError(f"no example files in {examples_dir()}")
     console.print(f"[bold]Building the KB[/bold] at {settings(ctx).store_path} from {len(files)} example files")
-    report = ingest_files(ctx, "findings", files)
-    print_report(report, quiet=False, as_json=False)
-    if report.failed:
-        raise KBError(f"{len(report.failed)} example file(s) failed to load")
-    with open_kb(ctx, read_only=True) as store:
+    with open_kb(ctx) as kb:
+        report = kb.ingest("findings", files)
+        print_report(report, quiet=False, as_json=False)
+        if report.failed:
+            raise KBError(f"{len(report.failed)} example file(s) failed to load")
         for question, name, params, shown in QUESTIONS:
             template = load_template(name)
-            rows = run_template(store, name, params)
+            rows = kb.query(name, params)
             columns = [c for c in shown if c in template.columns]
             picked = [tuple(getattr(row, c) for c in columns) for row in rows]
             console.print()

@@ -12,17 +12,12 @@ import pyoxigraph as ox
 import typer
 from rich.console import Console
 
-from kb.cli.context import open_kb, settings
+from kb.cli.context import open_kb
 from kb.cli.output import RowFormat, print_rows
 from kb.errors import KBError, ValidationFailed
-from kb.export import EXPORT_FORMATS, write_rdf
-from kb.network import GRAPH_FORMATS, to_networkx, write_graph
-from kb.kgx import write_kgx
-from kb.tables import TABLE_FORMATS, write_table
-from kb.loader import ensure_vocabulary, list_sources, remove_source
+from kb.export import EXPORT_FORMATS
 from kb.models import FindingsDocument
-from kb.rdf.terms import iri
-from kb.vocab import get_vocabulary
+from kb.query import load_template
 
 __all__ = ["register"]
 
@@ -48,9 +43,9 @@ _RESULTS = {
 
 def init(ctx: typer.Context) -> None:
     """Create the store (if needed) and load the ontology and vocabularies."""
-    with open_kb(ctx) as store:
-        loaded = ensure_vocabulary(store, settings(ctx).iris, get_vocabulary())
-        _console.print(f"store ready at {store.path or ':memory:'} ({'vocabulary loaded' if loaded else 'vocabulary up to date'})")
+    with open_kb(ctx) as kb:
+        loaded = kb.init()
+        _console.print(f"store ready at {kb.store.path or ':memory:'} ({'vocabulary loaded' if loaded else 'vocabulary up to date'})")
 
 
 sources_app = typer.Typer(help="List or remove source records (one named graph each).", no_args_is_help=True)
@@ -62,16 +57,16 @@ def sources_list(
     fmt: Annotated[RowFormat, typer.Option("--format", "-f", help="Output format.")] = RowFormat.table,
 ) -> None:
     """List the sources in the store with their provenance."""
-    with open_kb(ctx, read_only=True) as store:
-        rows = [(s.source_id, s.kind, s.file, s.derived_from, s.generated_at, s.triples) for s in list_sources(store)]
+    with open_kb(ctx, read_only=True) as kb:
+        rows = [(s.source_id, s.kind, s.file, s.derived_from, s.generated_at, s.triples) for s in kb.sources]
     print_rows(("source", "kind", "file", "derived_from", "generated_at", "triples"), rows, fmt)
 
 
 @sources_app.command("remove")
 def sources_remove(ctx: typer.Context, source_id: Annotated[str, typer.Argument(help="The source id, as 'kb sources list' shows it.")]) -> None:
     """Delete exactly one source's statements."""
-    with open_kb(ctx) as store:
-        removed = remove_source(store, source_id, iris=settings(ctx).iris)
+    with open_kb(ctx) as kb:
+        removed = kb.remove_source(source_id)
     _console.print(f"removed source {source_id!r} ({removed} statements)")
 
 
@@ -85,8 +80,8 @@ def sparql(
     if (query is None) == (file is None):
         raise typer.BadParameter("give a query or --file, not both", param_hint="QUERY")
     text = file.read_text(encoding="utf-8") if file else query
-    with open_kb(ctx, read_only=True) as store:
-        result = store.raw_query(text or "")
+    with open_kb(ctx, read_only=True) as kb:
+        result = kb.store.raw_query(text or "")
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             result.serialize(sys.stdout.buffer, _RESULTS[fmt])
         else:  # CONSTRUCT / DESCRIBE: print N-Triples
@@ -96,8 +91,8 @@ def sparql(
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(EXPORT_FORMATS + TABLE_FORMATS + GRAPH_FORMATS)}, kgx.")] = "nquads",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: standard output).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(f.name for f in EXPORT_FORMATS)}.")] = "nquads",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: standard output); a directory for kgx.")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Export only this source's graph.")] = None,
     infores: Annotated[str | None, typer.Option("--infores", envvar="KB_INFORES", help="KGX: the KB's infores CURIE, every edge's primary_knowledge_source.")] = None,
     query: Annotated[str | None, typer.Option("--query", help="Export the graph a CONSTRUCT template builds (e.g. drug_evidence).")] = None,
@@ -109,64 +104,33 @@ def export(
         return
     if param:
         raise KBError("--param goes with --query")
-    with open_kb(ctx, read_only=True) as store:
-        if fmt == "kgx":
-            if output is None:
-                raise KBError("--format kgx writes nodes and edges files: give their directory with -o DIR")
-            report = write_kgx(store, output, source_id=source, knowledge_source=infores)
-            _console.print(f"wrote {output}: {report.nodes} nodes, {report.edges} edges (KGX TSV and JSON Lines); "
-                           f"{len(report.left_out_nodes)} unresolved concept(s) and {report.left_out_edges} edge(s) left out")
-            return
-        if fmt in GRAPH_FORMATS:
-            if source is not None:
-                raise KBError("--source applies to RDF formats; graph files cover the whole KB")
-            write_graph(to_networkx(store), output or sys.stdout.buffer, format=fmt)
-            sys.stdout.flush()
-            return
-        if fmt in TABLE_FORMATS:
-            if source is not None:
-                raise KBError("--source applies to RDF formats; tables cover the whole KB")
-            count = write_table(store, output or sys.stdout.buffer, format=fmt)
-            sys.stdout.flush()
-            if output is not None:
-                _console.print(f"wrote {output} ({count} rows)")
-            return
-        graph = None
-        if source is not None:
-            graph = iri(settings(ctx).iris.source_graph(source))
-            if not store.has_graph(graph):
-                raise KBError(f"no source {source!r} in the store")
-        if output is None:
-            write_rdf(store, sys.stdout.buffer, format=fmt, graph=graph)
-            sys.stdout.flush()
-        else:
-            write_rdf(store, output, format=fmt, graph=graph)
-            _console.print(f"wrote {output}")
+    with open_kb(ctx, read_only=True) as kb:
+        result = kb.export(fmt, output, source=source, infores=infores)
+    sys.stdout.flush()
+    if result.kgx is not None:
+        report = result.kgx
+        _console.print(f"wrote {output}: {report.nodes} nodes, {report.edges} edges (KGX TSV and JSON Lines); "
+                       f"{len(report.left_out_nodes)} unresolved concept(s) and {report.left_out_edges} edge(s) left out")
+    elif output is not None:
+        _console.print(f"wrote {output}" + (f" ({result.rows} rows)" if result.rows is not None else ""))
 
 
 def _export_construct(ctx: typer.Context, name: str, pairs: list[str], fmt: str, output: Path | None, source: str | None) -> None:
     from kb.cli.query_cmd import parse_params
-    from kb.export import write_triples
-    from kb.query import construct_template
 
     if source is not None:
         raise KBError("--source and --query do not go together: a template reads the whole KB")
-    from kb.vocab_store import load_vocabulary
-
-    with open_kb(ctx, read_only=True) as store:
-        triples = construct_template(store, name, parse_params(pairs), vocabulary=load_vocabulary(store, settings(ctx).iris))
-    write_triples(triples, output or sys.stdout.buffer, format=fmt)
+    with open_kb(ctx, read_only=True) as kb:
+        count = kb.export_construct(name, fmt, output, **parse_params(pairs))
     sys.stdout.flush()
     if output is not None:
-        _console.print(f"wrote {output} ({len(triples)} triples)")
+        _console.print(f"wrote {output} ({count} triples)")
 
 
 def validate(ctx: typer.Context) -> None:
     """Check the KB against the SHACL shapes in ontology/shapes.ttl."""
-    from kb.validate import validate_store
-
-    with open_kb(ctx, read_only=True) as store:
-        report = validate_store(store)
+    with open_kb(ctx, read_only=True) as kb:
+        report = kb.validate()
     if not report.conforms:
         sys.stdout.write(report.text)
         raise ValidationFailed(f"the KB does not conform to the SHACL shapes: {report.violations} violation(s)", report.text)
@@ -178,10 +142,8 @@ def stats(
     fmt: Annotated[RowFormat, typer.Option("--format", "-f", help="Output format.")] = RowFormat.table,
 ) -> None:
     """Counts of sources, publications, trials, findings and statements."""
-    from kb.query import load_template, run_template
-
-    with open_kb(ctx, read_only=True) as store:
-        rows = run_template(store, "stats")
+    with open_kb(ctx, read_only=True) as kb:
+        rows = kb.query("stats")
     print_rows(tuple(load_template("stats").columns), rows, fmt)
 
 

@@ -12,9 +12,9 @@ from rich.markup import escape
 
 from kb.cli.context import open_kb, settings
 from kb.cli.output import RowFormat, print_rows
-from kb.store import KBStore
-from kb.user_vocab import FORMATS
-from kb.vocab_store import add_user_vocabulary, list_vocabularies, remove_user_vocabulary
+from kb.formats import VOCABULARY_FORMATS
+from kb.rdf import IriScheme, default_base
+from kb.vocab.stored import list_vocabularies
 
 __all__ = ["app"]
 
@@ -33,7 +33,7 @@ class CategoryOption(StrEnum):
     adverse_events = "adverse_events"
 
 
-FormatOption = StrEnum("FormatOption", {name: name for name in FORMATS})  # type: ignore[misc]
+FormatOption = StrEnum("FormatOption", {name: name for name in VOCABULARY_FORMATS})  # type: ignore[misc]
 
 
 @app.command("add")
@@ -45,11 +45,8 @@ def add(
     fmt: Annotated[FormatOption | None, typer.Option("--format", help="File format (default: from the file name).")] = None,  # type: ignore[valid-type]
 ) -> None:
     """Add (or replace) a user vocabulary; the next ingest resolves names through it."""
-    with open_kb(ctx) as store:
-        report = add_user_vocabulary(
-            store, settings(ctx).iris, file, name=name,
-            fmt=fmt.value if fmt else None, category=category.value if category else None,
-        )
+    with open_kb(ctx) as kb:
+        report = kb.vocab.add(file, name=name, fmt=fmt.value if fmt else None, category=category.value if category else None)
     verb = "replaced" if report.replaced else "added"
     _console.print(
         f"{verb} vocabulary {report.name!r} from {escape(report.file)}: {report.read} concepts read, "
@@ -75,20 +72,19 @@ def list_(
     fmt: Annotated[RowFormat, typer.Option("--format", "-f", help="Output format.")] = RowFormat.table,
 ) -> None:
     """List the bundled and user vocabularies with their concept counts."""
-    iris = settings(ctx).iris
     store_path = Path(settings(ctx).store_path)
-    store: KBStore | None = open_kb(ctx, read_only=True) if store_path.exists() or str(store_path) == ":memory:" else None
-    try:
-        rows = [(v.name, v.kind, v.concepts, v.extended, v.categories, v.source) for v in list_vocabularies(store, iris)]
-    finally:
-        if store is not None:
-            store.close()
+    if store_path.exists() or str(store_path) == ":memory:":
+        with open_kb(ctx, read_only=True) as kb:
+            vocabularies = kb.vocab.list()
+    else:  # no store yet: the bundled vocabularies alone, without creating one
+        vocabularies = list_vocabularies(None, IriScheme(settings(ctx).base or default_base()))
+    rows = [(v.name, v.kind, v.concepts, v.extended, v.categories, v.source) for v in vocabularies]
     print_rows(("name", "kind", "concepts", "extended", "categories", "source"), rows, fmt)
 
 
 @app.command("remove")
 def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The vocabulary name, as 'kb vocab list' shows it.")]) -> None:
     """Delete a user vocabulary; names resolve without it from the next ingest on."""
-    with open_kb(ctx) as store:
-        removed = remove_user_vocabulary(store, settings(ctx).iris, name)
+    with open_kb(ctx) as kb:
+        removed = kb.vocab.remove(name)
     _console.print(f"removed vocabulary {name!r} ({removed} statements)")

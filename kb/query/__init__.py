@@ -24,8 +24,8 @@ Modules: :mod:`~kb.query.templates` (loading and checking headers), :mod:`~kb.qu
 (parameters to terms), :mod:`~kb.query.rows` (running, typed rows), :mod:`~kb.query.helpers`
 (one keyword-only function per template).
 
->>> from kb.store import KBStore
->>> run_template(KBStore.memory(), "stats")[0].sources
+>>> from kb.store import OxigraphStore
+>>> run_template(OxigraphStore.memory(), "stats")[0].sources
 0
 """
 

@@ -23,7 +23,6 @@ from kb.identifiers import normalize_doi, normalize_nct, normalize_pmid
 from kb.models.base import normalize_partial_date
 from kb.query.templates import Parameter, Template
 from kb.rdf.terms import partial_date
-from kb.vocab import get_vocabulary
 
 __all__ = ["ConceptResolver", "bind_parameters"]
 
@@ -169,7 +168,9 @@ def _concept(value: object, parameter: Parameter, vocabulary: ConceptResolver | 
     elif not isinstance(value, str) and isinstance(getattr(value, "iri", None), str):
         value = value.iri  # a kb.vocab.Concept: checked against the vocabulary like any IRI
     text = _text(value)
-    concept = (vocabulary or get_vocabulary()).resolve(text, category=parameter.category, strict=True)
+    if vocabulary is None:
+        raise ParameterError("a concept parameter needs a vocabulary to resolve names: run the template through a KnowledgeBase")
+    concept = vocabulary.resolve(text, category=parameter.category, strict=True)
     if concept is None:
         raise UnknownTermError(f"{text!r} is not in the vocabulary for category {parameter.category!r}")
     return ox.NamedNode(concept.iri)

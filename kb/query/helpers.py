@@ -1,7 +1,7 @@
 """One keyword-only function per catalogue template, for use from Python.
 
->>> from kb.store import KBStore
->>> mechanisms(KBStore.memory(), drug="Revlimid")
+>>> from kb.store import OxigraphStore
+>>> mechanisms(OxigraphStore.memory(), drug="Revlimid")
 []
 """
 
@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from kb.query.binding import ConceptResolver
 from kb.query.rows import run_template
-from kb.store import KBStore
+from kb.query.rows import QueryTarget
 
 __all__ = ["publication", "outcome_results", "adverse_events", "mechanisms", "drugs_for_target", "trial_reports", "provenance", "stats"]
 
 
-def publication(store: KBStore, *, doi: str | None = None, pmid: str | None = None) -> list[tuple]:
+def publication(kb: QueryTarget, *, doi: str | None = None, pmid: str | None = None) -> list[tuple]:
     """A publication's record and its authors in order, by DOI or PMID (``publication.rq``)."""
-    return run_template(store, "publication", {"doi": doi, "pmid": pmid})
+    return run_template(kb, "publication", {"doi": doi, "pmid": pmid})
 
 
 def outcome_results(
-    store: KBStore,
+    kb: QueryTarget,
     *,
     drug: str | None = None,
     outcome: str | None = None,
@@ -30,11 +30,11 @@ def outcome_results(
 ) -> list[tuple]:
     """Arm measurements and comparisons by drug, outcome, trial or report (``outcome_results.rq``)."""
     params = {"drug": drug, "outcome": outcome, "trial": trial, "doi": doi}
-    return run_template(store, "outcome_results", params, vocabulary=vocabulary)
+    return run_template(kb, "outcome_results", params, vocabulary=vocabulary)
 
 
 def adverse_events(
-    store: KBStore,
+    kb: QueryTarget,
     *,
     drug: str | None = None,
     event: str | None = None,
@@ -45,40 +45,40 @@ def adverse_events(
 ) -> list[tuple]:
     """Adverse events of a drug's arms beside comparator arms, above thresholds (``adverse_events.rq``)."""
     params = {"drug": drug, "event": event, "trial": trial, "min_grade": min_grade, "min_incidence": min_incidence}
-    return run_template(store, "adverse_events", params, vocabulary=vocabulary)
+    return run_template(kb, "adverse_events", params, vocabulary=vocabulary)
 
 
 def mechanisms(
-    store: KBStore,
+    kb: QueryTarget,
     *,
     drug: str | None = None,
     target: str | None = None,
     vocabulary: ConceptResolver | None = None,
 ) -> list[tuple]:
     """Mechanism claims for a drug, a target or both (``mechanisms.rq``)."""
-    return run_template(store, "mechanisms", {"drug": drug, "target": target}, vocabulary=vocabulary)
+    return run_template(kb, "mechanisms", {"drug": drug, "target": target}, vocabulary=vocabulary)
 
 
-def drugs_for_target(store: KBStore, *, target: str, vocabulary: ConceptResolver | None = None) -> list[tuple]:
+def drugs_for_target(kb: QueryTarget, *, target: str, vocabulary: ConceptResolver | None = None) -> list[tuple]:
     """Drugs said to act on a target and their between-arm results (``drugs_for_target.rq``)."""
-    return run_template(store, "drugs_for_target", {"target": target}, vocabulary=vocabulary)
+    return run_template(kb, "drugs_for_target", {"target": target}, vocabulary=vocabulary)
 
 
-def trial_reports(store: KBStore, *, trial: str) -> list[tuple]:
+def trial_reports(kb: QueryTarget, *, trial: str) -> list[tuple]:
     """The sources reporting a trial, with their analyses (``trial_reports.rq``)."""
-    return run_template(store, "trial_reports", {"trial": trial})
+    return run_template(kb, "trial_reports", {"trial": trial})
 
 
-def provenance(store: KBStore, *, finding: str | None = None, source: str | None = None) -> list[tuple]:
+def provenance(kb: QueryTarget, *, finding: str | None = None, source: str | None = None) -> list[tuple]:
     """Provenance of a finding (by IRI) or of a source (by id) (``provenance.rq``)."""
-    return run_template(store, "provenance", {"finding": finding, "source": source})
+    return run_template(kb, "provenance", {"finding": finding, "source": source})
 
 
-def stats(store: KBStore) -> tuple:
+def stats(kb: QueryTarget) -> tuple:
     """The knowledge base's counts, as one row (``stats.rq``).
 
-    >>> from kb.store import KBStore
-    >>> stats(KBStore.memory()).quads
+    >>> from kb.store import OxigraphStore
+    >>> stats(OxigraphStore.memory()).quads
     0
     """
-    return run_template(store, "stats")[0]
+    return run_template(kb, "stats")[0]

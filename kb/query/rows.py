@@ -1,48 +1,76 @@
-"""Running templates, and rows as named tuples with Python values."""
+"""Running templates, and rows as named tuples with Python values.
+
+A template runs over a :class:`~kb.KnowledgeBase` (its store and its merged vocabulary) or
+over a bare store: then names resolve through the bundled vocabulary plus the user
+vocabularies the store holds under the default IRI base, as ``kb query`` resolves them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 import pyoxigraph as ox
 
 from kb.errors import QueryError
 from kb.query.binding import ConceptResolver, bind_parameters
 from kb.query.templates import COLUMN_TYPES, Template, load_template
-from kb.store import KBStore, SelectResult, Term
+from kb.store import SelectResult, StoreBackend, Term
+
+#: What a template runs over: a store, or anything with ``store`` and ``vocabulary``
+#: attributes (a :class:`kb.KnowledgeBase`).
+QueryTarget = Any
 
 __all__ = ["run_template", "construct_template", "to_rows", "row_type"]
 
 
+def _target(target: QueryTarget, vocabulary: ConceptResolver | None) -> tuple[StoreBackend, ConceptResolver]:
+    """The store and the resolver a template runs with."""
+    if hasattr(target, "store") and hasattr(target, "vocabulary"):
+        return target.store, vocabulary or target.vocabulary
+    if vocabulary is None:
+        from kb.rdf import IriScheme  # the default base, as a bare store carries none
+        from kb.vocab.stored import load_vocabulary
+
+        vocabulary = load_vocabulary(target, IriScheme())
+    return target, vocabulary
+
+
 def run_template(
-    store: KBStore,
+    target: QueryTarget,
     name: str | Template,
     params: Mapping[str, object] | None = None,
     *,
     vocabulary: ConceptResolver | None = None,
 ) -> list[tuple]:
-    """Run a template over ``store``; one row (of :func:`row_type`) per solution, in order."""
+    """Run a template over a knowledge base or a store; one row (of :func:`row_type`) per solution, in order.
+
+    :raises ParameterError: for an unknown, missing or ill-typed parameter.
+    :raises UnknownTermError: for a concept name no vocabulary knows.
+    :raises QueryError: for an unknown template, or a CONSTRUCT template.
+    """
     template = name if isinstance(name, Template) else load_template(name)
     if template.form != "select":
         raise QueryError(f"{template.name} is a CONSTRUCT template: it returns a graph (kb export --query {template.name})")
+    store, vocabulary = _target(target, vocabulary)
     bindings = bind_parameters(template, params or {}, vocabulary=vocabulary)
     return to_rows(template, store.select(template.text, bindings))
 
 
 def construct_template(
-    store: KBStore,
+    target: QueryTarget,
     name: str | Template,
     params: Mapping[str, object] | None = None,
     *,
     vocabulary: ConceptResolver | None = None,
 ) -> list[ox.Triple]:
-    """Run a CONSTRUCT template over ``store``; the triples of the graph it builds, without repeats."""
+    """Run a CONSTRUCT template; the triples of the graph it builds, without repeats."""
     template = name if isinstance(name, Template) else load_template(name)
     if template.form != "construct":
         raise QueryError(f"{template.name} is a SELECT template: it returns rows (kb query {template.name})")
+    store, vocabulary = _target(target, vocabulary)
     bindings = bind_parameters(template, params or {}, vocabulary=vocabulary)
     return list(dict.fromkeys(store.construct(template.text, bindings)))
 
@@ -50,9 +78,9 @@ def construct_template(
 def to_rows(template: Template, result: SelectResult) -> list[tuple]:
     """The typed rows of ``result``, the solutions of ``template``'s query however it was run.
 
-    >>> from kb.store import KBStore
+    >>> from kb.store import OxigraphStore
     >>> template = load_template("stats")
-    >>> to_rows(template, KBStore.memory().select(template.text))[0].trials
+    >>> to_rows(template, OxigraphStore.memory().select(template.text))[0].trials
     0
     """
     if result.variables != tuple(template.columns):

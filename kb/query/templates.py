@@ -64,13 +64,6 @@ class Template:
         """The query form: ``"select"``, or ``"construct"`` for templates that return a graph."""
         return query_form(self.text)
 
-    @property
-    def row_type(self) -> type[tuple]:
-        """The NamedTuple class of this template's rows (:func:`kb.query.rows.row_type`)."""
-        from kb.query.rows import row_type
-
-        return row_type(self)
-
 
 _FORM = re.compile(r"^\s*(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.IGNORECASE | re.MULTILINE)
 

@@ -1,6 +1,9 @@
-"""The embedded store: Oxigraph on disk (the default) or in memory.
+"""The embedded backend: Oxigraph on disk (the default) or in memory.
 
-Every write goes through :meth:`KBStore.replace_graph` or :meth:`KBStore.remove_graph`,
+This is the one module that touches pyoxigraph's ``Store``; everything else goes through
+:class:`~kb.store.backend.StoreBackend`.
+
+Every write goes through :meth:`OxigraphStore.replace_graph` or :meth:`OxigraphStore.remove_graph`,
 each one SPARQL Update request, which Oxigraph applies in a single transaction: a
 source graph is either wholly the old one or wholly the new one. Queries see the
 union of all named graphs. See ``docs/decisions/0001-embedded-store.md`` for why
@@ -11,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -19,12 +21,9 @@ import pyoxigraph as ox
 
 from kb.errors import QueryError, StoreError
 from kb.sparql import bind_values
+from kb.store.backend import MEMORY, GraphName, SelectResult, Term
 
-__all__ = ["KBStore", "SelectResult", "Term", "default_store_path", "open_store", "MEMORY"]
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-#: ``--store :memory:`` selects a throw-away in-memory store.
-MEMORY = ":memory:"
+__all__ = ["OxigraphStore", "rdf_format"]
 
 _FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -39,15 +38,6 @@ _FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 
-def default_store_path() -> str:
-    """The store location: ``$KB_STORE``, else ``$XDG_DATA_HOME/trial-evidence-kb/store``."""
-    explicit = os.environ.get("KB_STORE")
-    if explicit:
-        return explicit
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return str(Path(data_home) / "trial-evidence-kb" / "store")
-
-
 def rdf_format(name: str) -> ox.RdfFormat:
     """The Oxigraph format for a short name such as ``turtle`` or ``nquads``."""
     try:
@@ -56,20 +46,7 @@ def rdf_format(name: str) -> ox.RdfFormat:
         raise StoreError(f"unknown RDF format {name!r}: use one of {', '.join(sorted(_FORMATS))}") from None
 
 
-@dataclass(frozen=True)
-class SelectResult:
-    """The rows of a SELECT query: variable names and one tuple of terms (or None) per row."""
-
-    variables: tuple[str, ...]
-    rows: tuple[tuple[Term | None, ...], ...]
-
-    def dicts(self) -> Iterator[dict[str, Term | None]]:
-        """Each row as a mapping from variable name to term."""
-        for row in self.rows:
-            yield dict(zip(self.variables, row))
-
-
-class KBStore:
+class OxigraphStore:
     """A knowledge-base store: named graphs in Oxigraph, queried as their union."""
 
     def __init__(self, store: ox.Store, *, path: Path | None = None, read_only: bool = False) -> None:
@@ -79,12 +56,12 @@ class KBStore:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def memory(cls) -> "KBStore":
+    def memory(cls) -> "OxigraphStore":
         """A new, empty in-memory store."""
         return cls(ox.Store())
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> "KBStore":
+    def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> "OxigraphStore":
         """Open (creating if needed) the on-disk store at ``path``; ``:memory:`` or None for memory."""
         if path is None or str(path) == MEMORY:
             return cls.memory()
@@ -119,16 +96,11 @@ class KBStore:
             except OSError as error:
                 raise StoreError(f"cannot flush the store at {self.path}: {_first_line(error)}") from error
 
-    def __enter__(self) -> "KBStore":
+    def __enter__(self) -> "OxigraphStore":
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    @property
-    def oxigraph(self) -> ox.Store:
-        """The underlying :class:`pyoxigraph.Store`, for bulk operations and tools."""
-        return self._live()
 
     def _live(self) -> ox.Store:
         if self._store is None:
@@ -173,6 +145,16 @@ class KBStore:
     def quads(self, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
         """Every quad, or those of one graph."""
         return iter(self._live().quads_for_pattern(None, None, None, graph))
+
+    def quads_matching(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None = None,
+        predicate: ox.NamedNode | None = None,
+        object: Term | None = None,
+        graph: GraphName | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern (None matches anything), by index lookup."""
+        return iter(self._live().quads_for_pattern(subject, predicate, object, graph))
 
     def named_graphs(self) -> list[ox.NamedNode]:
         """The named graphs in the store."""
@@ -223,6 +205,14 @@ class KBStore:
         except OSError as error:
             raise StoreError(f"load failed: {_first_line(error)}") from error
 
+    def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add many quads at once (Oxigraph's bulk loader, no transaction): for fresh stores."""
+        self._check_writable()
+        try:
+            self._live().bulk_extend(quads)
+        except OSError as error:
+            raise StoreError(f"bulk load failed: {_first_line(error)}") from error
+
     def dump(self, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
         """Serialize the store (or one graph) to ``output``, streaming."""
         kwargs: dict[str, object] = {"format": rdf_format(format)}
@@ -242,11 +232,6 @@ class KBStore:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError("the store is open read-only")
-
-
-def open_store(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> KBStore:
-    """Open the store at ``path``, or at :func:`default_store_path` when None."""
-    return KBStore.open(default_store_path() if path is None else path, read_only=read_only)
 
 
 def _first_line(error: BaseException) -> str:

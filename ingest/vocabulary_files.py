@@ -1,7 +1,7 @@
 """Readers for vocabularies users bring: OBO, OWL/Turtle/RDF-XML, SSSOM mapping tables, simple TSV.
 
 Each reader turns a file into :class:`~kb.vocab.Concept` objects (IRI, label, synonyms,
-cross-references, category) that :mod:`kb.vocab_store` merges into the KB. The format comes
+cross-references, category) that :mod:`kb.vocab.stored` merges into the KB. The format comes
 from the file name (:data:`SUFFIX_FORMATS`) or is given; the category from the caller, from
 the file (a TSV column, ``tekb:vocabularyCategory``), or from the identifier's prefix
 (:data:`PREFIX_CATEGORIES`), and a concept whose category cannot be told is an error.
@@ -27,10 +27,11 @@ import yaml
 from kb.curie import canonical_prefix, compress_iri, expand_curie
 from kb.errors import IdentifierError, VocabularyError
 from kb.namespaces import TEKB_NS
+from kb.readers import VocabularyFile
 from kb.vocab import CATEGORIES, Concept
 
 __all__ = [
-    "FORMATS", "SUFFIX_FORMATS", "PREFIX_CATEGORIES", "ReadResult",
+    "FORMATS", "SUFFIX_FORMATS", "PREFIX_CATEGORIES", "VocabularyFile",
     "category_name", "category_of_prefix", "format_for", "read_user_vocabulary",
 ]
 
@@ -90,16 +91,6 @@ def format_for(path: Path) -> str:
             return SUFFIX_FORMATS[suffix]
     known = ", ".join(sorted(SUFFIX_FORMATS))
     raise VocabularyError(f"{path}: cannot tell the vocabulary format from the file name; use one of {known}, or give the format")
-
-
-@dataclass
-class ReadResult:
-    """What a reader found: concepts, and records it skipped (with file and line)."""
-
-    concepts: list[Concept]
-    skipped: list[str] = field(default_factory=list)
-    mappings_ignored: int = 0  # SSSOM rows whose predicate is not an equivalence
-    exact_links: bool = False  # True when the cross-references are stated equivalences (SSSOM), not loose xrefs
 
 
 @dataclass
@@ -172,7 +163,7 @@ def _expand(identifier: str, where: str, extra: curies.Converter | None = None, 
 
 # --- OBO ----------------------------------------------------------------------------------
 
-def _read_obo(path: Path, category: str | None, _fmt: str) -> ReadResult:
+def _read_obo(path: Path, category: str | None, _fmt: str) -> VocabularyFile:
     """OBO 1.4 with fastobo: each non-obsolete [Term] with its name, EXACT synonyms and xrefs."""
     lines = _frame_lines(path)
     collector = _Collector(path, category)
@@ -203,7 +194,7 @@ def _read_obo(path: Path, category: str | None, _fmt: str) -> ReadResult:
                 if xref:
                     draft.xrefs.append(xref)
     concepts = collector.finish()
-    return ReadResult(concepts, collector.skipped)
+    return VocabularyFile(concepts, collector.skipped)
 
 
 def _frame_lines(path: Path) -> dict[str, int]:
@@ -233,7 +224,7 @@ def _known_iri(curie: str) -> str | None:
 
 # --- OWL / RDF ------------------------------------------------------------------------------
 
-def _read_rdf(path: Path, category: str | None, fmt: str) -> ReadResult:
+def _read_rdf(path: Path, category: str | None, fmt: str) -> VocabularyFile:
     """OWL classes and SKOS concepts with labels, synonyms and matches (parsed by Oxigraph)."""
     try:
         triples = [quad.triple for quad in ox.parse(path=str(path), format=_RDF_FORMATS[fmt])]
@@ -259,7 +250,7 @@ def _read_rdf(path: Path, category: str | None, fmt: str) -> ReadResult:
         for predicate in _MATCHES:
             draft.xrefs += [o.value for o in facts.get(predicate, []) if isinstance(o, ox.NamedNode)]
         draft.xrefs += [x for x in (_known_iri(o.value) for o in facts.get(_OBO_IN_OWL + "hasDbXref", [])) if x]
-    return ReadResult(collector.finish(), collector.skipped)
+    return VocabularyFile(collector.finish(), collector.skipped)
 
 
 def _is_english(term: ox.NamedNode | ox.Literal) -> bool:
@@ -271,7 +262,7 @@ def _is_english(term: ox.NamedNode | ox.Literal) -> bool:
 
 # --- SSSOM ----------------------------------------------------------------------------------
 
-def _read_sssom(path: Path, category: str | None, _fmt: str) -> ReadResult:
+def _read_sssom(path: Path, category: str | None, _fmt: str) -> VocabularyFile:
     """An SSSOM mapping table: each exact or equivalent mapping names the object concept.
 
     The object concept gets the subject's label as a synonym and the subject's id as a
@@ -314,12 +305,12 @@ def _read_sssom(path: Path, category: str | None, _fmt: str) -> ReadResult:
             draft.category = category_of_prefix(compress_iri(draft.iri) or "") or category_of_prefix(compress_iri(subject) or "")
         draft.add_names(row.get("object_label"), row.get("subject_label"))
         draft.xrefs.append(subject)
-    return ReadResult(collector.finish(), collector.skipped, ignored, exact_links=True)
+    return VocabularyFile(collector.finish(), collector.skipped, ignored, exact_links=True)
 
 
 # --- simple TSV -----------------------------------------------------------------------------
 
-def _read_tsv(path: Path, category: str | None, _fmt: str) -> ReadResult:
+def _read_tsv(path: Path, category: str | None, _fmt: str) -> VocabularyFile:
     """``id<TAB>label<TAB>synonyms|separated<TAB>category``; a header row and ``#`` comments are allowed."""
     collector = _Collector(path, category)
     rows = csv.reader(io.StringIO(_read_text(path)), delimiter="\t")
@@ -341,7 +332,7 @@ def _read_tsv(path: Path, category: str | None, _fmt: str) -> ReadResult:
                 draft.category = category_name(cells[3])
             except VocabularyError as error:
                 raise VocabularyError(f"{where}: {error}") from None
-    return ReadResult(collector.finish(), collector.skipped)
+    return VocabularyFile(collector.finish(), collector.skipped)
 
 
 def _read_text(path: Path) -> str:
@@ -351,14 +342,14 @@ def _read_text(path: Path) -> str:
         raise VocabularyError(f"{path}: cannot read file: {error}") from error
 
 
-Reader = Callable[[Path, "str | None", str], ReadResult]
+Reader = Callable[[Path, "str | None", str], VocabularyFile]
 #: Format name -> reader.
 FORMATS: dict[str, Reader] = {
     "obo": _read_obo, "rdfxml": _read_rdf, "turtle": _read_rdf, "ntriples": _read_rdf, "sssom": _read_sssom, "tsv": _read_tsv,
 }
 
 
-def read_user_vocabulary(path: str | Path, *, fmt: str | None = None, category: str | None = None) -> ReadResult:
+def read_user_vocabulary(path: str | Path, *, fmt: str | None = None, category: str | None = None) -> VocabularyFile:
     """Read a user vocabulary file into concepts; :class:`~kb.errors.VocabularyError` names file and line.
 
     ``fmt`` is one of :data:`FORMATS` (default: from the file name); ``category`` (singular

@@ -18,9 +18,10 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import IO, Any
 
+from kb.errors import ExportError
 from kb.models import EffectMeasure
 from kb.query import load_template, run_template
-from kb.store import KBStore
+from kb.query.rows import QueryTarget
 
 __all__ = ["TABLE_FORMATS", "standard_error", "iter_evidence_rows", "write_table"]
 
@@ -48,9 +49,9 @@ def standard_error(measure: str | None, lower: float | None, upper: float | None
     return (upper - lower) / (2 * z)
 
 
-def iter_evidence_rows(store: KBStore) -> Iterator[dict[str, Any]]:
+def iter_evidence_rows(target: QueryTarget) -> Iterator[dict[str, Any]]:
     """Every comparison with its derived ``log_estimate`` (ratios only) and ``se``."""
-    for row in run_template(store, "evidence_table"):
+    for row in run_template(target, "evidence_table"):
         record = row._asdict()
         measure = record["measure"]
         is_ratio = measure is not None and EffectMeasure(measure).is_ratio
@@ -74,13 +75,18 @@ def _write_csv(rows: list[dict[str, Any]], columns: list[str], output: IO[bytes]
         output.write(data)
 
 
-def write_table(store: KBStore, output: IO[bytes] | Path, *, format: str) -> int:
-    """Write ``evidence-csv`` or ``adverse-events-csv``; return the number of rows."""
+def write_table(target: QueryTarget, output: IO[bytes] | Path, *, format: str) -> int:
+    """Write ``evidence-csv`` or ``adverse-events-csv``; return the number of rows.
+
+    :raises ExportError: for any other format name.
+    """
     if format == "evidence-csv":
-        rows = list(iter_evidence_rows(store))
+        rows = list(iter_evidence_rows(target))
         columns = [*load_template("evidence_table").columns, "log_estimate", "se", "se_assumed_level"]
-    else:
-        rows = [row._asdict() for row in run_template(store, "adverse_event_table")]
+    elif format == "adverse-events-csv":
+        rows = [row._asdict() for row in run_template(target, "adverse_event_table")]
         columns = list(load_template("adverse_event_table").columns)
+    else:
+        raise ExportError(f"unknown table format {format!r}: use one of {', '.join(TABLE_FORMATS)}")
     _write_csv(rows, columns, output)
     return len(rows)

@@ -18,40 +18,39 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from kb.errors import StoreError
+from kb.errors import ExportError, StoreError
 from kb.namespaces import PREFIXES
 from kb.paths import ontology_dir
-from kb.store import KBStore, rdf_format
+from kb.store import OxigraphStore, StoreBackend, rdf_format
 
-__all__ = ["EXPORT_FORMATS", "QUAD_FORMATS", "TRIPLE_FORMATS", "write_rdf", "write_triples", "union_triples"]
+__all__ = ["RDF_FORMATS", "QUAD_FORMATS", "TRIPLE_FORMATS", "write_rdf", "write_triples", "union_triples"]
 
 QUAD_FORMATS = ("nquads", "trig", "jsonld")
 TRIPLE_FORMATS = ("turtle", "nt", "xml")
-EXPORT_FORMATS = QUAD_FORMATS + TRIPLE_FORMATS
+RDF_FORMATS = QUAD_FORMATS + TRIPLE_FORMATS
 
 
 def _graph_key(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
     return "" if isinstance(graph, ox.DefaultGraph) else str(graph)
 
 
-def union_triples(store: KBStore) -> Iterator[ox.Triple]:
+def union_triples(store: StoreBackend) -> Iterator[ox.Triple]:
     """Every triple of the union of the graphs, once, in constant memory.
 
     A triple is written from the graph that sorts first among those holding it: each
     triple costs one index lookup instead of a place in a set of everything written.
     """
-    oxigraph = store.oxigraph
     for quad in store.quads():
         key = _graph_key(quad.graph_name)
-        holders = oxigraph.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
+        holders = store.quads_matching(quad.subject, quad.predicate, quad.object, None)
         if all(_graph_key(other.graph_name) >= key for other in holders):
             yield quad.triple
 
 
-def write_rdf(store: KBStore, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
+def write_rdf(store: StoreBackend, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
     """Write the KB (or one graph) to ``output`` in ``format``."""
-    if format not in EXPORT_FORMATS:
-        raise StoreError(f"unknown export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    if format not in RDF_FORMATS:
+        raise ExportError(f"unknown export format {format!r}: use one of {', '.join(RDF_FORMATS)}")
     if format == "jsonld":
         _write_jsonld(store, output, graph)
         return
@@ -69,8 +68,8 @@ def write_rdf(store: KBStore, output: IO[bytes] | Path, *, format: str, graph: o
 def write_triples(triples: list[ox.Triple], output: IO[bytes] | Path, *, format: str) -> None:
     """Write a graph (e.g. a CONSTRUCT template's result) in a triple format or as JSON-LD."""
     if format == "jsonld":
-        memory = KBStore.memory()
-        memory.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+        memory = OxigraphStore.memory()
+        memory.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
         _write_jsonld(memory, output, None)
         return
     if format not in TRIPLE_FORMATS:
@@ -86,7 +85,7 @@ def _serialize(items, output: IO[bytes] | Path, format: str) -> None:
         raise StoreError(f"export failed: {error}") from error
 
 
-def _write_jsonld(store: KBStore, output: IO[bytes] | Path, graph: ox.NamedNode | None) -> None:
+def _write_jsonld(store: StoreBackend, output: IO[bytes] | Path, graph: ox.NamedNode | None) -> None:
     # rdflib compacts with our context; the KB is small enough for this path (RDF formats stream).
     from rdflib import Dataset
 

@@ -20,189 +20,23 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from kb.curie import canonical_prefix, compress_iri, expand_curie
-from kb.errors import IdentifierError, UnknownTermError, VocabularyError
-from kb.namespaces import TEKB_NS
+from kb.curie import compress_iri
+from kb.errors import UnknownTermError, VocabularyError
 from kb.paths import vocabulary_dir
+from kb.vocab.concepts import (
+    SKOS_CONCEPT, RDF_TYPE, LOOKUP_TIERS, CATEGORIES, Concept, Merge, as_iri, check_category, concept_from, curie_key,
+    ConceptDraft, normalize_name,
+)
 
-__all__ = ["CATEGORIES", "Concept", "Merge", "Vocabulary", "get_vocabulary", "normalize_name"]
-
-#: Vocabulary categories, in the order :meth:`Vocabulary.resolve` prefers them when no
-#: category is given and a name or cross-reference matches concepts of several.
-CATEGORIES: tuple[str, ...] = ("drug", "target", "condition", "outcome", "adverse_event")
-
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_CONCEPT = _SKOS + "Concept"
-_CATEGORY = TEKB_NS + "vocabularyCategory"
-_PREF, _ALT, _HIDDEN, _NOTATION = (_SKOS + name for name in ("prefLabel", "altLabel", "hiddenLabel", "notation"))
-_MATCHES = frozenset(_SKOS + name for name in ("exactMatch", "closeMatch", "relatedMatch"))
-# Lookup tiers, strongest first: the concept itself (IRI, notation), then its cross-references.
-_TIERS = ("self", "xref")
-
-_GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
-    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
-    "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma",
-    "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
-}
-# Letters NFKD does not decompose into ASCII.
-_LIGATURES = {"æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ł": "l", "ı": "i"}
-_SPELLED = _GREEK | _LIGATURES
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-def normalize_name(text: str) -> str:
-    """The comparison key of a name: case, accents, punctuation and spacing ignored.
-
-    Case-folds, decomposes (NFKD) and drops accents, spells Greek letters out in Latin
-    (κ → kappa), then keeps only ``a-z`` and ``0-9``.
-
-    >>> normalize_name("NF-κB"), normalize_name("NF-kappaB"), normalize_name("nf kappa b")
-    ('nfkappab', 'nfkappab', 'nfkappab')
-    >>> normalize_name("Interleukin-6"), normalize_name("IL 6")
-    ('interleukin6', 'il6')
-    >>> normalize_name("Anämie"), normalize_name("TNF-α"), normalize_name("anæmia")
-    ('anamie', 'tnfalpha', 'anaemia')
-    >>> normalize_name(" -- ")
-    ''
-    """
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    spelled = "".join(_SPELLED.get(char, char) for char in folded if not unicodedata.combining(char))
-    return _NOT_ALNUM.sub("", spelled)
-
-
-@dataclass(frozen=True)
-class Concept:
-    """A vocabulary concept: its IRI, CURIE, preferred label, category, synonyms and xrefs."""
-
-    iri: str
-    curie: str | None
-    label: str
-    category: str
-    synonyms: tuple[str, ...] = ()
-    xrefs: tuple[str, ...] = ()  # IRIs of its exact, close and related matches
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The preferred label followed by the synonyms."""
-        return (self.label, *self.synonyms)
-
-
-@dataclass(frozen=True)
-class Merge:
-    """What :meth:`Vocabulary.extend` did with one offered concept."""
-
-    given: Concept
-    target: str  # IRI of the concept it became (new) or joined (not new)
-    new: bool
-    names: tuple[str, ...]  # the names it contributed (a new concept's label first)
-    xrefs: tuple[str, ...]  # the cross-references it contributed
-    skipped: tuple[str, ...] = ()  # names and cross-references left out, and why
-
-
-@dataclass
-class _Draft:
-    """What the vocabulary files say about one subject, gathered before checking."""
-
-    files: list[str] = field(default_factory=list)
-    types: set[str] = field(default_factory=set)
-    labels: list[str] = field(default_factory=list)
-    synonyms: list[str] = field(default_factory=list)
-    notations: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    matches: list[str] = field(default_factory=list)
-
-    def add(self, predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, origin: str) -> None:
-        if origin not in self.files:
-            self.files.append(origin)
-        if predicate == _RDF_TYPE and isinstance(obj, ox.NamedNode):
-            self.types.add(obj.value)
-        elif predicate in _MATCHES and isinstance(obj, ox.NamedNode):
-            if obj.value not in self.matches:
-                self.matches.append(obj.value)
-        elif isinstance(obj, ox.Literal):
-            target = {_PREF: self.labels, _ALT: self.synonyms, _HIDDEN: self.synonyms,
-                      _NOTATION: self.notations, _CATEGORY: self.categories}.get(predicate)
-            if target is not None and obj.value not in target:
-                target.append(obj.value)
-
-
-def _standard_curie(text: str) -> str | None:
-    """``text`` as a CURIE with its canonical prefix, whatever the prefix's case; else None.
-
-    >>> _standard_curie("Chebi:63791"), _standard_curie("ncbigene:3569"), _standard_curie("NF-kB")
-    ('CHEBI:63791', 'NCBIGene:3569', None)
-    >>> _standard_curie("Note: x"), _standard_curie("http://x.org/a")
-    (None, None)
-    """
-    prefix, colon, local = text.partition(":")
-    canonical = canonical_prefix(prefix)
-    if not colon or canonical is None or not local or any(char.isspace() for char in text) or local.startswith("//"):
-        return None
-    return f"{canonical}:{local}"
-
-
-def _curie_key(curie: str | None) -> str | None:
-    """A case-insensitive lookup key for a CURIE with a known prefix, else None.
-
-    >>> _curie_key("chebi:63791"), _curie_key("ncit:c17380"), _curie_key("nope:1")
-    ('chebi:63791', 'ncit:c17380', None)
-    """
-    standard = _standard_curie(curie) if curie else None
-    return standard.casefold() if standard else None
-
-
-def _as_iri(text: str) -> str | None:
-    """The IRI ``text`` names: itself (``<...>`` allowed) or its CURIE expansion; else None.
-
-    >>> _as_iri("HGNC:6018"), _as_iri("<http://x.org/a>"), _as_iri("IL-6")
-    ('http://identifiers.org/hgnc/6018', 'http://x.org/a', None)
-    """
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip()
-    if text.startswith(("http://", "https://")):
-        return text
-    curie = _standard_curie(text)
-    if curie is None:
-        return None
-    try:
-        return expand_curie(curie)
-    except IdentifierError:
-        return None
-
-
-def _check_category(category: str | None) -> tuple[str, ...]:
-    if category is None:
-        return CATEGORIES
-    if category not in CATEGORIES:
-        raise VocabularyError(f"unknown vocabulary category {category!r}: use one of {', '.join(CATEGORIES)}")
-    return (category,)
-
-
-def _concept_from(iri: str, draft: _Draft, origin: str) -> Concept:
-    """Check one subject's statements and build its :class:`Concept`."""
-    where = f"{origin}: concept <{iri}>"
-    if len(draft.categories) != 1 or draft.categories[0] not in CATEGORIES:
-        raise VocabularyError(f"{where} needs exactly one tekb:vocabularyCategory of {CATEGORIES}, has {draft.categories}")
-    if len(draft.labels) != 1:
-        raise VocabularyError(f"{where} needs exactly one skos:prefLabel, has {draft.labels}")
-    if len(draft.notations) > 1:
-        raise VocabularyError(f"{where} has several skos:notation values {draft.notations}")
-    curie = draft.notations[0] if draft.notations else compress_iri(iri)
-    if draft.notations and _as_iri(curie) != iri:
-        raise VocabularyError(f"{where}: skos:notation {curie!r} does not expand to the concept's IRI")
-    return Concept(iri, curie, draft.labels[0], draft.categories[0], tuple(draft.synonyms), tuple(draft.matches))
+__all__ = ["Vocabulary", "get_vocabulary"]
 
 
 class Vocabulary:
@@ -224,7 +58,7 @@ class Vocabulary:
         self._fingerprint: str | None = None
         self._concepts: dict[str, Concept] = {}
         self._names: dict[str, dict[str, tuple[str, str]]] = {c: {} for c in CATEGORIES}
-        self._codes: dict[str, dict[str, dict[str, str]]] = {t: {c: {} for c in CATEGORIES} for t in _TIERS}
+        self._codes: dict[str, dict[str, dict[str, str]]] = {t: {c: {} for c in CATEGORIES} for t in LOOKUP_TIERS}
         for concept in concepts:
             self._add(concept)
         self._triples = tuple(dict.fromkeys(triples))
@@ -237,14 +71,14 @@ class Vocabulary:
         parse, a concept is malformed, or two concepts of one category share a name.
         """
         files = sorted(vocabulary_dir().glob("*.ttl")) if paths is None else [Path(p) for p in paths]
-        drafts: dict[str, _Draft] = defaultdict(_Draft)
+        drafts: dict[str, ConceptDraft] = defaultdict(ConceptDraft)
         triples: list[ox.Triple] = []
         for path in files:
             file_triples = list(_parse(path))
             _gather(drafts, file_triples, str(path))
             triples.extend(file_triples)
-        origins = {iri: ", ".join(d.files) for iri, d in drafts.items() if _CONCEPT in d.types}
-        concepts = [_concept_from(iri, drafts[iri], origin) for iri, origin in origins.items()]
+        origins = {iri: ", ".join(d.files) for iri, d in drafts.items() if SKOS_CONCEPT in d.types}
+        concepts = [concept_from(iri, drafts[iri], origin) for iri, origin in origins.items()]
         return cls(concepts, triples, origins=origins)
 
     def extend(self, concepts: Iterable[Concept], *, origin: str) -> tuple[Vocabulary, list[Merge]]:
@@ -275,13 +109,13 @@ class Vocabulary:
         the names other graphs add to it); an untyped subject that is already a concept here
         adds its ``skos:altLabel`` names and matches to it; other subjects are ignored.
         """
-        drafts: dict[str, _Draft] = defaultdict(_Draft)
+        drafts: dict[str, ConceptDraft] = defaultdict(ConceptDraft)
         for origin, triples in graphs.items():
             _gather(drafts, triples, origin)
         offered: list[Concept] = []
         for subject, draft in drafts.items():
-            if _CONCEPT in draft.types:
-                offered.append(_concept_from(subject, draft, ", ".join(draft.files)))
+            if SKOS_CONCEPT in draft.types:
+                offered.append(concept_from(subject, draft, ", ".join(draft.files)))
             elif subject in self._concepts and (draft.synonyms or draft.matches):
                 known = self._concepts[subject]
                 offered.append(Concept(subject, known.curie, known.label, known.category, tuple(draft.synonyms), tuple(draft.matches)))
@@ -316,9 +150,9 @@ class Vocabulary:
         return Merge(concept, grown.iri, False, names, xrefs, tuple(skipped))
 
     def _by_code(self, concept: Concept) -> Concept | None:
-        for tier in _TIERS:
+        for tier in LOOKUP_TIERS:
             codes = self._codes[tier][concept.category]
-            hit = codes.get(concept.iri) or codes.get(_curie_key(concept.curie) or "")
+            hit = codes.get(concept.iri) or codes.get(curie_key(concept.curie) or "")
             if hit:
                 return self._concepts[hit]
         return None
@@ -339,7 +173,7 @@ class Vocabulary:
     def _free_codes(self, iri: str, category: str, xrefs: Iterable[str], skipped: list[str]) -> tuple[str, ...]:
         free: list[str] = []
         for xref in dict.fromkeys(xrefs):
-            others = {self._codes[tier][category].get(code) for tier in _TIERS for code in (xref, _curie_key(compress_iri(xref)))}
+            others = {self._codes[tier][category].get(code) for tier in LOOKUP_TIERS for code in (xref, curie_key(compress_iri(xref)))}
             others -= {None, iri}
             if others:
                 skipped.append(f"cross-reference <{xref}> already belongs to <{sorted(others)[0]}>")
@@ -381,7 +215,7 @@ class Vocabulary:
 
     def _add_code(self, tier: str, concept: Concept, iri: str, curie: str | None) -> None:
         codes = self._codes[tier][concept.category]
-        for code in (iri, _curie_key(curie)):
+        for code in (iri, curie_key(curie)):
             if code is None:
                 continue
             other = codes.setdefault(code, concept.iri)
@@ -409,7 +243,7 @@ class Vocabulary:
         >>> get_vocabulary().resolve("lenalidomide", category="target") is None
         True
         """
-        categories = _check_category(category)
+        categories = check_category(category)
         concept = self._find(text.strip(), categories)
         if concept is None and strict:
             raise UnknownTermError(self._unknown(text, category, categories))
@@ -418,9 +252,9 @@ class Vocabulary:
     def _find(self, text: str, categories: tuple[str, ...]) -> Concept | None:
         if not text:
             return None
-        iri = _as_iri(text)
-        curie = _curie_key(text)
-        for tier in _TIERS:
+        iri = as_iri(text)
+        curie = curie_key(text)
+        for tier in LOOKUP_TIERS:
             for category in categories:
                 codes = self._codes[tier][category]
                 hit = codes.get(iri) if iri else None
@@ -453,7 +287,7 @@ class Vocabulary:
 
     def concepts(self, category: str | None = None) -> Iterator[Concept]:
         """The concepts, all or of one category, by category then label."""
-        categories = _check_category(category)
+        categories = check_category(category)
         chosen = (c for c in self._concepts.values() if c.category in categories)
         yield from sorted(chosen, key=lambda c: (CATEGORIES.index(c.category), c.label, c.iri))
 
@@ -488,12 +322,12 @@ class Vocabulary:
         return f"<Vocabulary of {len(self)} concepts>"
 
 
-def _gather(drafts: dict[str, _Draft], triples: Iterable[ox.Triple], origin: str) -> None:
+def _gather(drafts: dict[str, ConceptDraft], triples: Iterable[ox.Triple], origin: str) -> None:
     """Add what ``triples`` say about each IRI subject to ``drafts``."""
     for triple in triples:
         if isinstance(triple.subject, ox.NamedNode):
             drafts[triple.subject.value].add(triple.predicate.value, triple.object, origin)
-        elif triple.predicate.value == _RDF_TYPE and triple.object == ox.NamedNode(_CONCEPT):
+        elif triple.predicate.value == RDF_TYPE and triple.object == ox.NamedNode(SKOS_CONCEPT):
             raise VocabularyError(f"{origin}: a skos:Concept must be an IRI, not a blank node")
 
 

@@ -19,19 +19,20 @@ import networkx as nx
 from kb.curie import compress_iri
 from kb.errors import KBError
 from kb.query import run_template
-from kb.store import KBStore
+from kb.query.rows import QueryTarget
 from kb.vocab import get_vocabulary
+from kb.vocab.vocabulary import Vocabulary
 
 __all__ = ["GRAPH_FORMATS", "to_networkx", "write_graph", "find_node", "iter_paths", "describe_edge", "hubs", "neighbours", "coauthors"]
 
 GRAPH_FORMATS = ("graphml", "gexf", "node-link", "cytoscape")
 
 
-def to_networkx(store: KBStore) -> nx.MultiDiGraph:
+def to_networkx(target: QueryTarget) -> nx.MultiDiGraph:
     """Project the KB onto a ``MultiDiGraph`` of entities; one edge per finding or link, per source."""
-    labels = {row.node: row.label for row in run_template(store, "node_labels")}
+    labels = {row.node: row.label for row in run_template(target, "node_labels")}
     graph = nx.MultiDiGraph()
-    for row in run_template(store, "network_edges"):
+    for row in run_template(target, "network_edges"):
         record = row._asdict()
         for end in ("subject", "object"):
             node = record[end]
@@ -65,11 +66,15 @@ def write_graph(graph: nx.MultiDiGraph, output: IO[bytes] | Path, *, format: str
         raise KBError(f"unknown graph format {format!r}: use one of {', '.join(GRAPH_FORMATS)}")
 
 
-def find_node(graph: nx.MultiDiGraph, text: str) -> str:
-    """The node ``text`` names: an IRI, a CURIE or name the vocabulary knows, or a node label."""
+def find_node(graph: nx.MultiDiGraph, text: str, *, vocabulary: Vocabulary | None = None) -> str:
+    """The node ``text`` names: an IRI, a CURIE or name ``vocabulary`` knows, or a node label.
+
+    Pass the KB's vocabulary (``KnowledgeBase.vocabulary``) so user vocabularies count; the
+    bundled one is used without it.
+    """
     if text in graph:
         return text
-    concept = get_vocabulary().resolve(text)
+    concept = (vocabulary or get_vocabulary()).resolve(text)
     if concept is not None and concept.iri in graph:
         return concept.iri
     wanted = text.strip().casefold()

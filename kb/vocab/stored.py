@@ -1,6 +1,8 @@
-"""User vocabularies in the store: one named graph each, merged into name resolution.
+"""Vocabularies in the store: the vocabulary graph, and user vocabularies merged into name resolution.
 
-``kb vocab add FILE`` reads a file (:mod:`kb.user_vocab`), merges its concepts into the
+The vocabulary graph holds the ontology, the bundled vocabularies and the publication-merge
+ranks of source kinds (:func:`ensure_vocabulary`). ``kb vocab add FILE`` reads a file (with
+the vocabulary file reader ``ingest`` registers, :func:`kb.readers.get_vocabulary_reader`), merges its concepts into the
 bundled vocabulary plus the user vocabularies already stored (:meth:`kb.vocab.Vocabulary.extend`)
 and writes what it contributed, in SKOS, to ``{base}graph/vocabulary/user/<name>`` in one
 transaction (re-adding replaces the graph). New concepts are written whole; names and
@@ -12,6 +14,7 @@ stored graphs; the loader resolves every ingest's names through it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,22 +24,74 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kb.curie import expand_curie
-from kb.errors import IdentifierError, VocabularyError
-from kb.namespaces import DCTERMS, RDF, SKOS, TEKB
-from kb.paths import vocabulary_dir
+from kb.errors import IdentifierError, KBError, VocabularyError
+from kb.formats import merge_ranks
+from kb.namespaces import DCTERMS, RDF, RDFS, SKOS, TEKB
+from kb.paths import ontology_dir, vocabulary_dir
 from kb.rdf import IriScheme
-from kb.rdf.terms import date_time, iri, string
-from kb.store import KBStore
-from kb.user_vocab import ReadResult, read_user_vocabulary
-from kb.vocab import Merge, Vocabulary, get_vocabulary
+from kb.rdf.terms import date_time, integer, iri, string
+from kb.readers import VocabularyFile, get_vocabulary_reader
+from kb.store import StoreBackend
+from kb.vocab.concepts import Merge
+from kb.vocab.vocabulary import Vocabulary, get_vocabulary
 
 __all__ = [
-    "AddReport", "VocabularySummary", "add_user_vocabulary", "list_vocabularies", "load_vocabulary",
+    "ensure_vocabulary", "stored_hash", "AddReport", "VocabularySummary", "add_user_vocabulary", "list_vocabularies", "load_vocabulary",
     "remove_user_vocabulary", "user_graph", "user_graphs", "vocabulary_name",
 ]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _USER = "/user/"
+
+
+def stored_hash(store: StoreBackend, graph: ox.NamedNode) -> str | None:
+    """The content hash a graph records about itself (``graph tekb:contentHash ...``), if any."""
+    for quad in store.quads_matching(graph, iri(TEKB.contentHash), None, graph):
+        return quad.object.value  # type: ignore[union-attr]  # a literal, as every writer makes it
+    return None
+
+
+def _ontology_triples() -> tuple[bytes, list[ox.Triple]]:
+    path = ontology_dir() / "tekb.ttl"
+    data = path.read_bytes()
+    try:
+        return data, [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+    except SyntaxError as error:
+        raise KBError(f"{path}: invalid Turtle: {error}") from error
+
+
+def rank_triples(iris: IriScheme) -> list[ox.Triple]:
+    """The publication-merge rank of each source kind (:func:`kb.formats.merge_ranks`), as RDF."""
+    triples = []
+    for kind, rank in merge_ranks().items():
+        node = iri(f"{iris.vocabulary_graph()}#merge-rank-{kind}")
+        triples += [
+            ox.Triple(node, iri(RDF.type), iri(TEKB.SourceKindRank)),
+            ox.Triple(node, iri(TEKB.rankedSourceKind), string(kind)),
+            ox.Triple(node, iri(TEKB.mergeRank), integer(rank)),
+        ]
+    return triples
+
+
+def ensure_vocabulary(store: StoreBackend, iris: IriScheme, vocabulary: Vocabulary) -> bool:
+    """Put the ontology, ``vocabulary`` and the merge ranks in the vocabulary graph if they changed.
+
+    Returns True if the graph was written. The graph holds exactly the vocabulary names are
+    resolved with, so what a query labels and what an ingest resolved cannot drift apart.
+    """
+    ontology_bytes, ontology = _ontology_triples()
+    generated = [*vocabulary.iter_triples(), *rank_triples(iris)]
+    digest = hashlib.sha256(ontology_bytes)
+    for line in sorted(str(triple) for triple in generated):
+        digest.update(line.encode("utf-8"))
+    graph = iri(iris.vocabulary_graph())
+    if stored_hash(store, graph) == digest.hexdigest():
+        return False
+    triples = [*ontology, *generated]
+    triples.append(ox.Triple(graph, iri(RDFS.label), string("ontology and normalization vocabularies")))
+    triples.append(ox.Triple(graph, iri(TEKB.contentHash), string(digest.hexdigest())))
+    store.replace_graph(graph, triples)
+    return True
 
 
 def vocabulary_name(text: str) -> str:
@@ -61,7 +116,7 @@ def user_graph(iris: IriScheme, name: str) -> ox.NamedNode:
     return iri(f"{iris.vocabulary_graph()}{_USER}{vocabulary_name(name)}")
 
 
-def user_graphs(store: KBStore, iris: IriScheme) -> dict[str, ox.NamedNode]:
+def user_graphs(store: StoreBackend, iris: IriScheme) -> dict[str, ox.NamedNode]:
     """The user vocabulary graphs in the store, by name, sorted."""
     prefix = iris.vocabulary_graph() + _USER
     found = {g.value[len(prefix):]: g for g in store.named_graphs() if g.value.startswith(prefix)}
@@ -69,7 +124,7 @@ def user_graphs(store: KBStore, iris: IriScheme) -> dict[str, ox.NamedNode]:
 
 
 def load_vocabulary(
-    store: KBStore, iris: IriScheme, vocabulary: Vocabulary | None = None, *, exclude: str | None = None
+    store: StoreBackend, iris: IriScheme, vocabulary: Vocabulary | None = None, *, exclude: str | None = None
 ) -> Vocabulary:
     """``vocabulary`` (default: the bundled one) merged with every user vocabulary in the store.
 
@@ -99,11 +154,11 @@ class AddReport:
     statements: int
     skipped: list[str] = field(default_factory=list)  # records and names left out, and why
     mappings_ignored: int = 0
-    now_resolved: list[tuple[str, str, str]] = field(default_factory=list)  # (category, name, sources) in the store
+    now_resolved: list[tuple[str, str, str]] = field(default_factory=list)  # (category, name, sources); KnowledgeBase.vocab.add fills it
 
 
 def add_user_vocabulary(
-    store: KBStore,
+    store: StoreBackend,
     iris: IriScheme,
     path: str | Path,
     *,
@@ -119,10 +174,10 @@ def add_user_vocabulary(
     """
     path = Path(path)
     name = vocabulary_name(name) if name else _default_name(path)
-    result = read_user_vocabulary(path, fmt=fmt, category=category)
+    result = get_vocabulary_reader()(path, fmt=fmt, category=category)
     graph = user_graph(iris, name)
     base = load_vocabulary(store, iris, vocabulary, exclude=name)
-    merged, merges = base.extend(result.concepts, origin=f"{path} (vocabulary {name!r})")
+    _merged, merges = base.extend(result.concepts, origin=f"{path} (vocabulary {name!r})")
     triples = _graph_triples(graph, name, path, result, merges)
     replaced = store.has_graph(graph)
     store.replace_graph(graph, triples)
@@ -131,11 +186,10 @@ def add_user_vocabulary(
         sum(1 for m in merges if m.new), len({m.target for m in merges if not m.new and (m.names or m.xrefs)}),
         len(triples), [*result.skipped, *_skips(path, merges)], result.mappings_ignored,
     )
-    report.now_resolved = _now_resolved(store, merged)
     return report
 
 
-def _graph_triples(graph: ox.NamedNode, name: str, path: Path, result: ReadResult, merges: list[Merge]) -> list[ox.Triple]:
+def _graph_triples(graph: ox.NamedNode, name: str, path: Path, result: VocabularyFile, merges: list[Merge]) -> list[ox.Triple]:
     triples = [
         ox.Triple(graph, iri(RDF.type), iri(SKOS.ConceptScheme)),
         ox.Triple(graph, iri(DCTERMS.title), string(name)),
@@ -171,19 +225,7 @@ def _skips(path: Path, merges: list[Merge]) -> list[str]:
     return [f"{path}: {merge.given.curie or merge.given.iri}: {note}" for merge in merges for note in merge.skipped]
 
 
-def _now_resolved(store: KBStore, vocabulary: Vocabulary) -> list[tuple[str, str, str]]:
-    """Unresolved names in the store that ``vocabulary`` resolves: (category, name, sources)."""
-    from kb.query import run_template  # the catalogue reads templates; only needed here
-
-    found = []
-    for row in run_template(store, "unresolved", {}):
-        names = row.name.split(" | ")
-        if any(vocabulary.resolve(text, category=row.category) for text in names):
-            found.append((row.category, row.name, row.sources))
-    return found
-
-
-def remove_user_vocabulary(store: KBStore, iris: IriScheme, name: str) -> int:
+def remove_user_vocabulary(store: StoreBackend, iris: IriScheme, name: str) -> int:
     """Delete the user vocabulary ``name``; return how many statements were removed."""
     graph = user_graph(iris, name)
     if not store.has_graph(graph):
@@ -204,7 +246,7 @@ class VocabularySummary:
     source: str  # the file it came from
 
 
-def list_vocabularies(store: KBStore | None, iris: IriScheme) -> list[VocabularySummary]:
+def list_vocabularies(store: StoreBackend | None, iris: IriScheme) -> list[VocabularySummary]:
     """The bundled vocabularies and the user vocabularies in ``store``, with concept counts."""
     summaries = []
     for path in sorted(vocabulary_dir().glob("*.ttl")):

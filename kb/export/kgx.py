@@ -1,6 +1,6 @@
 """KGX export: the KB as Biolink nodes and edges, in KGX TSV and KGX JSON Lines.
 
-``write_kgx(store, directory)`` writes ``nodes.tsv``, ``edges.tsv``, ``nodes.jsonl`` and
+``write_kgx(kb, directory)`` writes ``nodes.tsv``, ``edges.tsv``, ``nodes.jsonl`` and
 ``edges.jsonl``. Nodes are the drugs, targets, conditions and adverse events the edges join (their
 ontology CURIEs and the vocabulary's Biolink category), the trials the sources cover
 (``CLINICALTRIALS:NCT...``) and the publications they cite that have a PMID (a DOI holds "/",
@@ -33,7 +33,7 @@ from typing import Any
 from kb.curie import compress_iri
 from kb.errors import KBError
 from kb.query import run_template
-from kb.store import KBStore
+from kb.query.rows import QueryTarget
 
 __all__ = ["KGX_FILES", "NODE_COLUMNS", "EDGE_COLUMNS", "KgxReport", "write_kgx", "supports_treats", "agent_type"]
 
@@ -148,7 +148,7 @@ class _Builder:
             record["publications"] = sorted([*record["publications"], publication])
 
 
-def write_kgx(store: KBStore, directory: Path, *, source_id: str | None = None, knowledge_source: str | None = None) -> KgxReport:
+def write_kgx(target: QueryTarget, directory: Path, *, source_id: str | None = None, knowledge_source: str | None = None) -> KgxReport:
     """Write the KB (or one source) as KGX TSV and JSON Lines files into ``directory``.
 
     ``knowledge_source`` is the infores CURIE (``infores:...``) every edge gives as its
@@ -158,12 +158,12 @@ def write_kgx(store: KBStore, directory: Path, *, source_id: str | None = None, 
     """
     if not knowledge_source or not knowledge_source.startswith("infores:") or len(knowledge_source) <= len("infores:"):
         raise KBError(f"KGX export needs the KB's infores CURIE for primary_knowledge_source (e.g. --infores infores:NAME), got {knowledge_source!r}")
-    sources = {row.source: row for row in run_template(store, "kgx_sources")}
+    sources = {row.source: row for row in run_template(target, "kgx_sources")}
     if source_id is not None and source_id not in sources:
         raise KBError(f"no source {source_id!r} in the store")
     wanted = set(sources) if source_id is None else {source_id}
     builder = _Builder(knowledge_source)
-    concepts = _concepts(store)
+    concepts = _concepts(target)
 
     def publication_of(source: str) -> str | None:
         row = sources.get(source)
@@ -184,7 +184,7 @@ def write_kgx(store: KBStore, directory: Path, *, source_id: str | None = None, 
         builder.node(curie, concept["category"], concept["label"], concept["xref"])
         return curie
 
-    for row in run_template(store, "mechanisms"):
+    for row in run_template(target, "mechanisms"):
         if row.source not in wanted:
             continue
         subject, obj = concept_node(row.drug_iri), concept_node(row.target_iri)
@@ -197,20 +197,20 @@ def write_kgx(store: KBStore, directory: Path, *, source_id: str | None = None, 
             causal_mechanism_qualifier=row.mechanism if row.mechanism in _MECHANISM_QUALIFIERS else None,
         )
 
-    network = [row for row in run_template(store, "network_edges") if row.source in wanted or row.predicate == "studies"]
+    network = [row for row in run_template(target, "network_edges") if row.source in wanted or row.predicate == "studies"]
     for row in network:
         if row.predicate == "has_adverse_event":
             builder.edge(concept_node(row.subject), "biolink:has_adverse_event", concept_node(row.object),
                          publication=publication_of(row.source), method=method_of(row.source))
 
-    _clinical_edges(store, builder, network, wanted, concept_node, publication_of, method_of)
-    _trial_and_publication_nodes(store, builder, network, wanted, sources)
+    _clinical_edges(target, builder, network, wanted, concept_node, publication_of, method_of)
+    _trial_and_publication_nodes(target, builder, network, wanted, sources)
     return _write(builder, Path(directory))
 
 
-def _concepts(store: KBStore) -> dict[str, dict[str, Any]]:
+def _concepts(target: QueryTarget) -> dict[str, dict[str, Any]]:
     concepts: dict[str, dict[str, Any]] = {}
-    for row in run_template(store, "kgx_concepts"):
+    for row in run_template(target, "kgx_concepts"):
         concept = concepts.setdefault(row.concept, {"category": compress_iri(row.category) or "", "label": row.label, "xref": []})
         curie = compress_iri(row.xref) if row.xref else None
         if curie and curie not in concept["xref"]:
@@ -218,10 +218,10 @@ def _concepts(store: KBStore) -> dict[str, dict[str, Any]]:
     return concepts
 
 
-def _clinical_edges(store: KBStore, builder: _Builder, network: list, wanted: set[str], concept_node, publication_of, method_of) -> None:
+def _clinical_edges(target: QueryTarget, builder: _Builder, network: list, wanted: set[str], concept_node, publication_of, method_of) -> None:
     """``treats`` where a comparison supports it, else ``in_clinical_trials_for`` (docs/kgx.md)."""
     treats: dict[tuple[str, str], list[tuple[str, str | None]]] = defaultdict(list)
-    for row in run_template(store, "kgx_trial_evidence"):
+    for row in run_template(target, "kgx_trial_evidence"):
         if row.source in wanted and supports_treats(row):
             treats[(row.drug_node, row.condition)].append((row.source, row.method or method_of(row.source)))
     conditions: dict[str, set[str]] = defaultdict(set)
@@ -244,10 +244,10 @@ def _clinical_edges(store: KBStore, builder: _Builder, network: list, wanted: se
                          publication=publication_of(source), method=method_of(source))
 
 
-def _trial_and_publication_nodes(store: KBStore, builder: _Builder, network: list, wanted: set[str], sources: dict) -> None:
+def _trial_and_publication_nodes(target: QueryTarget, builder: _Builder, network: list, wanted: set[str], sources: dict) -> None:
     trials = {row.subject if row.subject_kind == "trial" else row.object for row in network
               if row.source in wanted and "trial" in (row.subject_kind, row.object_kind)}
-    for row in run_template(store, "kgx_trials"):
+    for row in run_template(target, "kgx_trials"):
         curie = compress_iri(row.registry)
         if row.trial_node in trials and curie and curie.startswith("CLINICALTRIALS:"):
             builder.node(curie, "biolink:ClinicalTrial", row.label)

@@ -1,0 +1,125 @@
+"""Exports: one table of formats, used by the library and the CLI alike.
+
+Each :class:`ExportFormat` row names a format, its family and what it takes; :func:`export`
+dispatches on the table. Families:
+
+- ``rdf``: N-Quads, TriG, JSON-LD (named graphs kept) and Turtle, N-Triples, RDF/XML (the
+  union, or one source's graph) (:mod:`kb.export.rdf`);
+- ``table``: CSV for meta-analysis (:mod:`kb.export.tables`);
+- ``network``: GraphML, GEXF, node-link and Cytoscape JSON (:mod:`kb.export.network`);
+- ``kgx``: KGX TSV and JSON Lines files in a directory (:mod:`kb.export.kgx`).
+
+>>> [f.name for f in EXPORT_FORMATS if f.family == "table"]
+['evidence-csv', 'adverse-events-csv']
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kb.errors import ExportError
+from kb.export.kgx import KgxReport, write_kgx
+from kb.export.network import GRAPH_FORMATS, to_networkx, write_graph
+from kb.export.rdf import RDF_FORMATS, write_rdf, write_triples
+from kb.export.tables import TABLE_FORMATS, write_table
+from kb.query.rows import QueryTarget
+
+__all__ = ["ExportFormat", "ExportResult", "EXPORT_FORMATS", "export", "export_format", "write_triples"]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its name, family, whether it can hold one source alone, and what it writes."""
+
+    name: str
+    family: str  # rdf, table, network, kgx
+    per_source: bool  # --source selects one source's graph
+    to_directory: bool  # writes several files into a directory
+    description: str
+
+
+_DESCRIPTIONS = {
+    "nquads": "N-Quads, every named graph, streamed",
+    "trig": "TriG, every named graph, streamed",
+    "jsonld": "JSON-LD with the named graphs, compacted with ontology/context.jsonld",
+    "turtle": "Turtle, the union of the graphs (each triple once), streamed",
+    "nt": "N-Triples, the union of the graphs, streamed",
+    "xml": "RDF/XML, the union of the graphs, streamed",
+    "evidence-csv": "one row per comparison with log_estimate and se for metafor::rma",
+    "adverse-events-csv": "one row per adverse event per arm",
+    "graphml": "the entity network as GraphML (Gephi, Cytoscape, networkx)",
+    "gexf": "the entity network as GEXF",
+    "node-link": "the entity network as networkx node-link JSON",
+    "cytoscape": "the entity network as Cytoscape.js JSON",
+    "kgx": "KGX nodes/edges as TSV and JSON Lines with Biolink categories and predicates",
+}
+
+EXPORT_FORMATS: tuple[ExportFormat, ...] = (
+    *(ExportFormat(name, "rdf", True, False, _DESCRIPTIONS[name]) for name in RDF_FORMATS),
+    *(ExportFormat(name, "table", False, False, _DESCRIPTIONS[name]) for name in TABLE_FORMATS),
+    *(ExportFormat(name, "network", False, False, _DESCRIPTIONS[name]) for name in GRAPH_FORMATS),
+    ExportFormat("kgx", "kgx", True, True, _DESCRIPTIONS["kgx"]),
+)
+
+
+def export_format(name: str) -> ExportFormat:
+    """The row called ``name``.
+
+    :raises ExportError: when there is none; the message lists the formats.
+    """
+    for row in EXPORT_FORMATS:
+        if row.name == name:
+            return row
+    raise ExportError(f"unknown export format {name!r}: use one of {', '.join(f.name for f in EXPORT_FORMATS)}")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: the format, and a count of rows or a KGX report where there is one."""
+
+    format: str
+    rows: int | None = None
+    kgx: KgxReport | None = None
+
+
+def export(
+    target: QueryTarget,
+    format: str,
+    output: IO[bytes] | Path | None = None,
+    *,
+    graph: ox.NamedNode | None = None,
+    source_id: str | None = None,
+    infores: str | None = None,
+) -> ExportResult:
+    """Write the KB in ``format`` to ``output`` (a file, a binary stream, or standard output).
+
+    ``graph``/``source_id`` select one source for the formats that hold one (``per_source``).
+    KGX writes a directory and needs ``infores``. ``target`` is a :class:`kb.KnowledgeBase`
+    or a store.
+
+    :raises ExportError: for an unknown format, or options the format does not take.
+    :raises StoreError: when reading the store or writing ``output`` fails.
+    """
+    row = export_format(format)
+    if (graph is not None or source_id is not None) and not row.per_source:
+        raise ExportError(f"--source applies to RDF and KGX formats; {row.name} covers the whole KB")
+    if row.to_directory:
+        if not isinstance(output, Path):
+            raise ExportError(f"--format {row.name} writes several files: give their directory with -o DIR")
+        return ExportResult(row.name, kgx=write_kgx(target, output, source_id=source_id, knowledge_source=infores))
+    sink: IO[bytes] | Path = output if output is not None else sys.stdout.buffer
+    store = getattr(target, "store", target)
+    if row.family == "rdf":
+        write_rdf(store, sink, format=row.name, graph=graph)
+        return ExportResult(row.name)
+    if row.family == "table":
+        return ExportResult(row.name, rows=write_table(target, sink, format=row.name))
+    write_graph(to_networkx(target), sink, format=row.name)
+    return ExportResult(row.name)
+
+
