@@ -38,14 +38,21 @@ class SourceGraph:
     unresolved: tuple[UnresolvedName, ...]
 
 
+#: Changes whenever the mapping makes different triples from the same record (an IRI rule, a
+#: new statement). It is part of every content hash, so re-ingesting a file after an upgrade
+#: replaces its graph instead of reporting it unchanged: that is how stores are migrated.
+MAPPING_VERSION = "2026-11-30 part nodes per source record"
+
+
 def content_hash(document: FindingsDocument, vocabulary_fingerprint: str = "") -> str:
     """SHA-256 of the document's canonical JSON and the vocabulary it was resolved with.
 
     Equal documents mapped with vocabularies that resolve alike have equal hashes; a
     vocabulary that now resolves a name differently (``kb vocab add``) changes the hash,
-    so re-ingesting the same file maps it again.
+    so re-ingesting the same file maps it again; so does a new :data:`MAPPING_VERSION`.
     """
     digest = hashlib.sha256(document.model_dump_json().encode("utf-8"))
+    digest.update(b"\x1e" + MAPPING_VERSION.encode("utf-8"))
     if vocabulary_fingerprint:
         digest.update(b"\x1f" + vocabulary_fingerprint.encode("utf-8"))
     return digest.hexdigest()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kb.loader import load_documents
+from kb.ingestion import load_documents
 from kb.models import FindingsDocument, MeshHeading, Publication
 from kb.namespaces import BIBO, RDF, RDFS, TEKB
 from kb.query import publication as publication_query
