@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyoxigraph as ox  # noqa: E402
 
-from kb.loader import load_documents  # noqa: E402
+from kb.ingestion import load_documents  # noqa: E402
 from kb.models import FindingsDocument  # noqa: E402
 from kb.rdf import IriScheme  # noqa: E402
 from kb.store import KBStore  # noqa: E402
@@ -153,7 +153,7 @@ def main() -> None:
         store = bench_ingest(args.documents, Path(directory))
         bench_queries(store, None, f"our store on disk, {store.count():,} quads")
         memory = KBStore.memory()
-        memory.oxigraph.bulk_extend(store.quads())
+        memory.bulk_extend(store.quads())
         bench_queries(memory, None, "our store in memory, same quads, against rdflib's API on in-memory Oxigraph (oxrdflib)", to_oxrdflib_dataset(store))
         small = KBStore.memory()
         parsed = [("bench.json", d) for d in synthetic_documents(args.compare_documents)]
