@@ -165,8 +165,8 @@ def _iri(value: object) -> ox.NamedNode:
 def _concept(value: object, parameter: Parameter, vocabulary: ConceptResolver | None) -> ox.NamedNode:
     if isinstance(value, ox.NamedNode):
         value = value.value
-    elif not isinstance(value, str) and isinstance(getattr(value, "iri", None), str):
-        value = value.iri  # a kb.vocab.Concept: checked against the vocabulary like any IRI
+    elif not isinstance(value, str) and isinstance(iri := getattr(value, "iri", None), str):
+        value = iri  # a kb.vocab.Concept: checked against the vocabulary like any IRI
     text = _text(value)
     if vocabulary is None:
         raise ParameterError("a concept parameter needs a vocabulary to resolve names: run the template through a KnowledgeBase")

@@ -7,10 +7,10 @@ vocabularies the store holds under the default IRI base, as ``kb query`` resolve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Protocol, cast
 
 import pyoxigraph as ox
 
@@ -23,7 +23,25 @@ from kb.store import SelectResult, StoreBackend, Term
 #: attributes (a :class:`kb.KnowledgeBase`).
 QueryTarget = Any
 
-__all__ = ["run_template", "construct_template", "to_rows", "row_type"]
+__all__ = ["Row", "run_template", "construct_template", "to_rows", "row_type"]
+
+
+class Row(Protocol):
+    """A template's row, as a type checker sees it: a named tuple whose fields are the template's
+    columns (known only once its header is read), so any attribute is a column value."""
+
+    @property
+    def _fields(self) -> tuple[str, ...]: ...
+
+    def _asdict(self) -> dict[str, Any]: ...
+
+    def __getattr__(self, name: str) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> Any: ...
 
 
 def _target(target: QueryTarget, vocabulary: ConceptResolver | None) -> tuple[StoreBackend, ConceptResolver]:
@@ -44,7 +62,7 @@ def run_template(
     params: Mapping[str, object] | None = None,
     *,
     vocabulary: ConceptResolver | None = None,
-) -> list[tuple]:
+) -> list[Row]:
     """Run a template over a knowledge base or a store; one row (of :func:`row_type`) per solution, in order.
 
     :raises ParameterError: for an unknown, missing or ill-typed parameter.
@@ -75,7 +93,7 @@ def construct_template(
     return list(dict.fromkeys(store.construct(template.text, bindings)))
 
 
-def to_rows(template: Template, result: SelectResult) -> list[tuple]:
+def to_rows(template: Template, result: SelectResult) -> list[Row]:
     """The typed rows of ``result``, the solutions of ``template``'s query however it was run.
 
     >>> from kb.store import OxigraphStore
@@ -85,7 +103,9 @@ def to_rows(template: Template, result: SelectResult) -> list[tuple]:
     """
     if result.variables != tuple(template.columns):
         raise QueryError(f"{template.name}: the query selects {list(result.variables)}, the header declares {list(template.columns)}")
-    row = row_type(template)
+    # row_type builds a NamedTuple class with these columns as fields: it takes one value per
+    # column and each instance is a Row (typed as a plain tuple class, its constructor is not).
+    row = cast(Callable[..., Row], row_type(template))
     kinds = tuple(template.columns.items())
     return [row(*(_value(template, column, kind, term) for (column, kind), term in zip(kinds, values))) for values in result.rows]
 
