@@ -85,8 +85,11 @@ def where_brace_offset(query: str) -> int:
     return first_brace
 
 
-def bind_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
-    """Return ``query`` with ``bindings`` joined in as a VALUES block at the top of WHERE."""
+def bind_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]) -> str:
+    """Return ``query`` with ``bindings`` joined in as a VALUES block at the top of WHERE.
+
+    Any RDF term may be passed (a store's bindings are); only IRIs and literals are accepted.
+    """
     if not bindings:
         return query
     names, terms = [], []

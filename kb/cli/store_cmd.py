@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import pyoxigraph as ox
 import typer
@@ -85,7 +86,7 @@ def sparql(
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             result.serialize(sys.stdout.buffer, _RESULTS[fmt])
         else:  # CONSTRUCT / DESCRIBE: print N-Triples
-            ox.serialize(result, sys.stdout.buffer, ox.RdfFormat.N_TRIPLES)
+            ox.serialize(cast(Iterable[ox.Triple], result), sys.stdout.buffer, ox.RdfFormat.N_TRIPLES)
     sys.stdout.flush()
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -50,7 +50,7 @@ class OxigraphStore:
     """A knowledge-base store: named graphs in Oxigraph, queried as their union."""
 
     def __init__(self, store: ox.Store, *, path: Path | None = None, read_only: bool = False) -> None:
-        self._store = store
+        self._store: ox.Store | None = store  # None once closed
         self.path = path
         self.read_only = read_only
 
@@ -127,13 +127,15 @@ class OxigraphStore:
 
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
         """Run a CONSTRUCT or DESCRIBE query over the union of graphs."""
-        return list(self._query(query, bindings))
+        # Unchecked, unlike select(): a SELECT given here lists its solutions and an ASK raises
+        # TypeError. The cast states what callers pass (construct_template checks the form).
+        return list(cast(ox.QueryTriples, self._query(query, bindings)))
 
-    def raw_query(self, query: str, bindings: Mapping[str, Term] | None = None):
+    def raw_query(self, query: str, bindings: Mapping[str, Term] | None = None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run any query; returns pyoxigraph's result object (for serializing results)."""
         return self._query(query, bindings)
 
-    def _query(self, query: str, bindings: Mapping[str, Term] | None):
+    def _query(self, query: str, bindings: Mapping[str, Term] | None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         text = bind_values(query, bindings or {})
         try:
             return self._live().query(text, use_default_graph_as_union=True)
@@ -192,14 +194,12 @@ class OxigraphStore:
     def load(self, source: IO[bytes] | bytes | str | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
         """Load an RDF file (quads formats keep their graphs) in one transaction."""
         self._check_writable()
-        kwargs: dict[str, object] = {"format": rdf_format(format)}
-        if graph is not None:
-            kwargs["to_graph"] = graph
+        rdf = rdf_format(format)
         try:
             if isinstance(source, Path):
-                self._live().load(path=str(source), **kwargs)
+                self._live().load(path=str(source), format=rdf, to_graph=graph)
             else:
-                self._live().load(source, **kwargs)
+                self._live().load(source, format=rdf, to_graph=graph)
         except SyntaxError as error:
             raise StoreError(f"cannot parse {format} input: {_first_line(error)}") from error
         except OSError as error:
@@ -215,11 +215,9 @@ class OxigraphStore:
 
     def dump(self, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
         """Serialize the store (or one graph) to ``output``, streaming."""
-        kwargs: dict[str, object] = {"format": rdf_format(format)}
-        if graph is not None:
-            kwargs["from_graph"] = graph
+        rdf = rdf_format(format)
         try:
-            self._live().dump(str(output) if isinstance(output, Path) else output, **kwargs)
+            self._live().dump(str(output) if isinstance(output, Path) else output, format=rdf, from_graph=graph)
         except (OSError, ValueError) as error:
             raise StoreError(f"export failed: {_first_line(error)}") from error
 
