@@ -11,6 +11,7 @@ way it is asked.
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -303,7 +304,7 @@ class VocabularyManager:
         self._kb._vocabulary = None
         return removed
 
-    def _now_resolved(self) -> list[tuple[str, str, str]]:
+    def _now_resolved(self) -> builtins.list[tuple[str, str, str]]:  # `list` here is the method above
         """Unresolved names in the store that the vocabulary now resolves: (category, name, sources)."""
         vocabulary = self._kb.vocabulary
         found = []

@@ -8,7 +8,7 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from kb.paths import ontology_dir
-from kb.store import KBStore
+from kb.store import StoreBackend
 
 __all__ = ["ValidationReport", "validate_store"]
 
@@ -22,14 +22,14 @@ class ValidationReport:
     text: str
 
 
-def _union_graph(store: KBStore) -> Graph:
+def _union_graph(store: StoreBackend) -> Graph:
     graph = Graph()
     data = "".join(f"{quad.triple} .\n" for quad in store.quads())
     graph.parse(data=data, format="nt")
     return graph
 
 
-def validate_store(store: KBStore) -> ValidationReport:
+def validate_store(store: StoreBackend) -> ValidationReport:
     """Validate the union of all graphs (sources and vocabulary) with pyshacl."""
     from pyshacl import validate  # heavy import, only when validating
 

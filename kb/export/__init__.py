@@ -28,6 +28,7 @@ from kb.export.network import GRAPH_FORMATS, to_networkx, write_graph
 from kb.export.rdf import RDF_FORMATS, write_rdf, write_triples
 from kb.export.tables import TABLE_FORMATS, write_table
 from kb.query.rows import QueryTarget
+from kb.store import StoreBackend
 
 __all__ = ["ExportFormat", "ExportResult", "EXPORT_FORMATS", "export", "export_format", "write_triples"]
 
@@ -113,7 +114,7 @@ def export(
             raise ExportError(f"--format {row.name} writes several files: give their directory with -o DIR")
         return ExportResult(row.name, kgx=write_kgx(target, output, source_id=source_id, knowledge_source=infores))
     sink: IO[bytes] | Path = output if output is not None else sys.stdout.buffer
-    store = getattr(target, "store", target)
+    store: StoreBackend = target.store if hasattr(target, "store") else target
     if row.family == "rdf":
         write_rdf(store, sink, format=row.name, graph=graph)
         return ExportResult(row.name)

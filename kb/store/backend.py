@@ -86,7 +86,7 @@ class StoreBackend(Protocol):
 
     def quads_matching(
         self,
-        subject: ox.NamedNode | ox.BlankNode | None = None,
+        subject: ox.NamedNode | ox.BlankNode | ox.Triple | None = None,
         predicate: ox.NamedNode | None = None,
         object: Term | None = None,
         graph: GraphName | None = None,

@@ -150,7 +150,7 @@ class OxigraphStore:
 
     def quads_matching(
         self,
-        subject: ox.NamedNode | ox.BlankNode | None = None,
+        subject: ox.NamedNode | ox.BlankNode | ox.Triple | None = None,
         predicate: ox.NamedNode | None = None,
         object: Term | None = None,
         graph: GraphName | None = None,
