@@ -277,8 +277,8 @@ def _read_sssom(path: Path, category: str | None, _fmt: str) -> VocabularyFile:
         metadata = yaml.safe_load("\n".join(header)) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise VocabularyError(f"{path}{line}: malformed SSSOM metadata header: {error}") from error
+        at_line = f":{mark.line + 1}" if mark is not None else ""
+        raise VocabularyError(f"{path}{at_line}: malformed SSSOM metadata header: {error}") from error
     if not isinstance(metadata, dict) or not isinstance(metadata.get("curie_map", {}), dict):
         raise VocabularyError(f"{path}:1: the SSSOM metadata header must be a YAML mapping with a curie_map mapping")
     prefix_map = {**_STANDARD_PREFIXES, **{str(k): str(v) for k, v in (metadata.get("curie_map") or {}).items()}}
