@@ -182,6 +182,6 @@ def concept_from(iri: str, draft: ConceptDraft, origin: str) -> Concept:
     if len(draft.notations) > 1:
         raise VocabularyError(f"{where} has several skos:notation values {draft.notations}")
     curie = draft.notations[0] if draft.notations else compress_iri(iri)
-    if draft.notations and as_iri(curie) != iri:
+    if draft.notations and as_iri(draft.notations[0]) != iri:
         raise VocabularyError(f"{where}: skos:notation {curie!r} does not expand to the concept's IRI")
     return Concept(iri, curie, draft.labels[0], draft.categories[0], tuple(draft.synonyms), tuple(draft.matches))

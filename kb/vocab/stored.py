@@ -253,18 +253,20 @@ def list_vocabularies(store: StoreBackend | None, iris: IriScheme) -> list[Vocab
         concepts = list(Vocabulary.load([path]).concepts())
         categories = Counter(c.category for c in concepts)
         summaries.append(VocabularySummary(path.stem, "bundled", len(concepts), 0, ", ".join(sorted(categories)), str(path.name)))
-    for name, graph in (user_graphs(store, iris) if store is not None else {}).items():
+    if store is None:
+        return summaries
+    for name, graph in user_graphs(store, iris).items():
         typed, described, categories, source = set(), set(), Counter(), ""
         for quad in store.quads(graph):
             subject, predicate = quad.subject, quad.predicate.value
             if subject == graph:
                 if predicate == str(DCTERMS.source):
-                    source = quad.object.value
+                    source = quad.object.value  # type: ignore[union-attr]  # an object is a quoted Triple only in RDF-star data; a vocabulary graph holds none
                 continue
             described.add(subject)
             if predicate == str(RDF.type) and quad.object == iri(SKOS.Concept):
                 typed.add(subject)
             elif predicate == str(TEKB.vocabularyCategory):
-                categories[quad.object.value] += 1
+                categories[quad.object.value] += 1  # type: ignore[union-attr]  # as above: never a quoted Triple here
         summaries.append(VocabularySummary(name, "user", len(typed), len(described - typed), ", ".join(sorted(categories)), source))
     return summaries

@@ -173,8 +173,9 @@ class Vocabulary:
     def _free_codes(self, iri: str, category: str, xrefs: Iterable[str], skipped: list[str]) -> tuple[str, ...]:
         free: list[str] = []
         for xref in dict.fromkeys(xrefs):
-            others = {self._codes[tier][category].get(code) for tier in LOOKUP_TIERS for code in (xref, curie_key(compress_iri(xref)))}
-            others -= {None, iri}
+            codes = [code for code in (xref, curie_key(compress_iri(xref))) if code is not None]
+            found = (self._codes[tier][category].get(code) for tier in LOOKUP_TIERS for code in codes)
+            others = {other for other in found if other is not None and other != iri}
             if others:
                 skipped.append(f"cross-reference <{xref}> already belongs to <{sorted(others)[0]}>")
             else:
