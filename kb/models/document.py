@@ -8,7 +8,7 @@ RIS, ... file, and each ClinicalTrials.gov study.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal, Protocol
 
 from pydantic import Field, model_validator
 
@@ -21,7 +21,7 @@ from kb.models.trial import Analysis, Trial
 
 __all__ = ["SourceKind", "RegistryRecord", "SourceInfo", "FindingsDocument", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 
 class SourceKind(StrEnum):
@@ -70,6 +70,13 @@ class SourceInfo(Record):
         return self
 
 
+class _Keyed(Protocol):
+    """A record with a key unique among its kind in a document (a trial, an analysis, a finding)."""
+
+    @property
+    def key(self) -> str: ...
+
+
 class FindingsDocument(Record):
     """Everything one report says that the KB keeps: trials, analyses and findings."""
 
@@ -87,13 +94,14 @@ class FindingsDocument(Record):
         trials = {trial.key: trial for trial in self.trials}
         analyses = {analysis.key for analysis in self.analyses}
 
-        for name, items in (
+        keyed: tuple[tuple[str, tuple[_Keyed, ...]], ...] = (
             ("trials", self.trials),
             ("analyses", self.analyses),
             ("outcome_results", self.outcome_results),
             ("adverse_events", self.adverse_events),
             ("mechanisms", self.mechanisms),
-        ):
+        )
+        for name, items in keyed:
             seen: set[str] = set()
             for index, item in enumerate(items):
                 if item.key in seen:
@@ -111,22 +119,25 @@ class FindingsDocument(Record):
                 known = ", ".join(arm.key for arm in trial.arms) or "none"
                 problems.append(f"{where}: trial {trial_key!r} has no arm {arm_key!r} (arms: {known})")
 
-        for group, findings in (("outcome_results", self.outcome_results), ("adverse_events", self.adverse_events)):
-            for index, finding in enumerate(findings):
-                where = f"{group}[{index}]"
-                if finding.trial not in trials:
-                    problems.append(f"{where}.trial: no trial with key {finding.trial!r}")
-                if finding.analysis is not None and finding.analysis not in analyses:
-                    problems.append(f"{where}.analysis: no analysis with key {finding.analysis!r}")
-                if group == "outcome_results":
-                    for m, measurement in enumerate(finding.measurements):
-                        check_arm(f"{where}.measurements[{m}].arm", finding.trial, measurement.arm)
-                    for c, comparison in enumerate(finding.comparisons):
-                        check_arm(f"{where}.comparisons[{c}].arm", finding.trial, comparison.arm)
-                        check_arm(f"{where}.comparisons[{c}].reference_arm", finding.trial, comparison.reference_arm)
-                else:
-                    for a, count in enumerate(finding.arms):
-                        check_arm(f"{where}.arms[{a}].arm", finding.trial, count.arm)
+        def check_refs(where: str, trial_key: str, analysis_key: str | None) -> None:
+            if trial_key not in trials:
+                problems.append(f"{where}.trial: no trial with key {trial_key!r}")
+            if analysis_key is not None and analysis_key not in analyses:
+                problems.append(f"{where}.analysis: no analysis with key {analysis_key!r}")
+
+        for index, result in enumerate(self.outcome_results):
+            where = f"outcome_results[{index}]"
+            check_refs(where, result.trial, result.analysis)
+            for m, measurement in enumerate(result.measurements):
+                check_arm(f"{where}.measurements[{m}].arm", result.trial, measurement.arm)
+            for c, comparison in enumerate(result.comparisons):
+                check_arm(f"{where}.comparisons[{c}].arm", result.trial, comparison.arm)
+                check_arm(f"{where}.comparisons[{c}].reference_arm", result.trial, comparison.reference_arm)
+        for index, event in enumerate(self.adverse_events):
+            where = f"adverse_events[{index}]"
+            check_refs(where, event.trial, event.analysis)
+            for a, count in enumerate(event.arms):
+                check_arm(f"{where}.arms[{a}].arm", event.trial, count.arm)
         if problems:
             raise ValueError("; ".join(problems))
         return self

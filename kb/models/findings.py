@@ -42,7 +42,7 @@ class Statistic(StrEnum):
     median = "median"
     mean = "mean"
     percentage = "percentage"
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # the member shadows str.count; its name is the file format's value
     rate = "rate"
     least_squares_mean = "least_squares_mean"
     geometric_mean = "geometric_mean"

@@ -58,6 +58,7 @@ class Provenance(Record):
             raise ValueError("quote_start and quote_end go together")
         if self.quote_start is not None and self.quote_end is not None and self.quote_start >= self.quote_end:
             raise ValueError(f"quote_start {self.quote_start} must be before quote_end {self.quote_end}")
-        if self.quote is not None and self.quote_start is not None and self.quote_end - self.quote_start != len(self.quote):
+        if (self.quote is not None and self.quote_start is not None and self.quote_end is not None
+                and self.quote_end - self.quote_start != len(self.quote)):
             raise ValueError("quote_end - quote_start must equal the length of the quote")
         return self
