@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.biblio.pubmed_xml import _Values, clean_text, expand_pages, parse_medline_date
+from ingest.biblio.pubmed_elements import _Values, clean_text, expand_pages, parse_medline_date
 from ingest.biblio.records import ParsedRecord, problems_of
 from kb.errors import InputFileError
 from kb.identifiers import normalize_doi, normalize_issn, normalize_nct, normalize_orcid, normalize_pmcid
@@ -97,46 +97,55 @@ def _bracketed(value: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else (value, "")
 
 
-def _build(entries: list[Entry], values: _Values) -> dict[str, Any]:
-    fields: dict[str, Any] = {"abstract": [], "authors": [], "publication_types": [], "mesh_headings": [],
-                              "keywords": [], "registry_ids": [], "grants": []}
-    journal: dict[str, Any] = {}
-    authors: list[dict[str, Any]] = fields["authors"]
-    early_addresses: list[str] = []
-    dois: list[str] = []
-    after_fau = False
-    for tag, value, _line in entries:
-        value = clean_text(value) or ""
-        if not value:
-            continue
-        if tag == "PMID":
-            fields["pmid"] = value
-        elif tag == "TI":
-            fields["title"] = value
-        elif tag == "AB":
-            fields["abstract"] = [{"label": label, "text": text} for label, text in split_structured_abstract(value)]
-        elif tag == "FAU" or (tag == "AU" and not after_fau) or tag == "CN":
-            if tag == "CN":
-                authors.append({"collective": value, "affiliations": []})
-            else:
-                family, _, given = value.partition(",") if tag == "FAU" else value.rpartition(" ")
-                if tag == "AU" and not family:
-                    family, given = value, ""
-                author = {"family": family.strip(), "affiliations": []}
-                if tag == "FAU" and given.strip():
-                    author["given"] = given.strip()
-                elif tag == "AU" and given:
-                    author["initials"] = given
-                authors.append(author)
+class _Draft:
+    """One record's fields as its tag lines arrive; :meth:`finish` turns them into Publication fields.
+
+    Tag lines fall into three groups, each read by its own method: the author lines, the
+    journal lines, and the rest. No tag is in two groups, and lines are read in file order,
+    so problems are recorded in the order the lines come.
+    """
+
+    _AUTHOR_TAGS = frozenset({"FAU", "AU", "CN", "AD", "AUID"})
+    _JOURNAL_TAGS = frozenset({"JT", "TA", "JID", "IS"})
+
+    def __init__(self, values: _Values) -> None:
+        self.values = values
+        self.fields: dict[str, Any] = {"abstract": [], "authors": [], "publication_types": [], "mesh_headings": [],
+                                       "keywords": [], "registry_ids": [], "grants": []}
+        self.journal: dict[str, Any] = {}
+        self.authors: list[dict[str, Any]] = self.fields["authors"]
+        self.early_addresses: list[str] = []  # AD lines before any author: the first author's
+        self.dois: list[str] = []
+        self.after_fau = False  # an AU right after its FAU only adds the initials
+
+    def add(self, tag: str, value: str) -> None:
+        """Read one tag line (its value already cleaned and not empty)."""
+        if tag in self._AUTHOR_TAGS:
+            self._author_line(tag, value)
+        elif tag in self._JOURNAL_TAGS:
+            self._journal_line(tag, value)
+        else:
+            self._other_line(tag, value)
+        self.after_fau = tag == "FAU"
+
+    def _author_line(self, tag: str, value: str) -> None:
+        """FAU, CN (and an AU without its FAU) start an author; AU, AD and AUID add to the last one."""
+        authors = self.authors
+        if tag == "FAU" or (tag == "AU" and not self.after_fau) or tag == "CN":
+            authors.append(_new_author(tag, value))
         elif tag == "AU":  # the short form of the FAU just before it: take its initials
             initials = value.rpartition(" ")[2]
             if " " in value and initials.isupper():
                 authors[-1]["initials"] = initials
         elif tag == "AD":
-            (authors[-1]["affiliations"] if authors else early_addresses).append(value)
+            (authors[-1]["affiliations"] if authors else self.early_addresses).append(value)
         elif tag == "AUID" and authors and value.upper().startswith("ORCID"):
-            authors[-1]["orcid"] = values.check(normalize_orcid, value.split(":", 1)[-1], f"authors.{len(authors) - 1}.orcid")
-        elif tag == "JT":
+            authors[-1]["orcid"] = self.values.check(normalize_orcid, value.split(":", 1)[-1], f"authors.{len(authors) - 1}.orcid")
+
+    def _journal_line(self, tag: str, value: str) -> None:
+        """JT title, TA abbreviation, JID NLM id, IS an ISSN (the first of each kind counts)."""
+        journal, values = self.journal, self.values
+        if tag == "JT":
             journal["title"] = value
         elif tag == "TA":
             journal["iso_abbreviation"] = value
@@ -147,6 +156,16 @@ def _build(entries: list[Entry], values: _Values) -> dict[str, Any]:
             key = _ISSN_KINDS.get(kind.strip("() ").lower(), "issn_print")
             if key not in journal:
                 journal[key] = values.check(normalize_issn, number, f"journal.{key}")
+
+    def _other_line(self, tag: str, value: str) -> None:
+        """The record's own lines: ids, title, abstract, issue and pages, dates, terms, grants."""
+        fields, values = self.fields, self.values
+        if tag == "PMID":
+            fields["pmid"] = value
+        elif tag == "TI":
+            fields["title"] = value
+        elif tag == "AB":
+            fields["abstract"] = [{"label": label, "text": text} for label, text in split_structured_abstract(value)]
         elif tag in ("VI", "IP"):
             fields["volume" if tag == "VI" else "issue"] = value
         elif tag == "PG":
@@ -172,23 +191,51 @@ def _build(entries: list[Entry], values: _Values) -> dict[str, Any]:
         elif tag in ("AID", "LID"):
             number, kind = _bracketed(value)
             if kind == "doi":
-                dois.append(number)
+                self.dois.append(number)
         elif tag == "PMC":
             fields["pmcid"] = values.check(normalize_pmcid, value, "pmcid")
-        after_fau = tag == "FAU"
-    if early_addresses and authors:
-        authors[0]["affiliations"] = early_addresses + authors[0]["affiliations"]
-    for author in authors:
-        author["affiliations"] = tuple(author["affiliations"])
-    if dois:
-        fields["doi"] = values.check(normalize_doi, dois[0], "doi")
-    date = fields.pop("dp", None) or fields.pop("dep", None)
-    fields.pop("dep", None)
-    fields["date"] = values.check(normalize_partial_date, date, "date")
-    if journal.get("title") or journal.get("iso_abbreviation"):
-        journal.setdefault("title", journal.get("iso_abbreviation"))
-        fields["journal"] = journal
-    return fields
+
+    def finish(self) -> dict[str, Any]:
+        """The fields for :class:`Publication`: early addresses placed, DOI and date checked, journal kept if titled."""
+        fields, authors, journal, values = self.fields, self.authors, self.journal, self.values
+        if self.early_addresses and authors:
+            authors[0]["affiliations"] = self.early_addresses + authors[0]["affiliations"]
+        for author in authors:
+            author["affiliations"] = tuple(author["affiliations"])
+        if self.dois:
+            fields["doi"] = values.check(normalize_doi, self.dois[0], "doi")
+        date = fields.pop("dp", None) or fields.pop("dep", None)  # the publication date, else the electronic one
+        fields.pop("dep", None)
+        fields["date"] = values.check(normalize_partial_date, date, "date")
+        if journal.get("title") or journal.get("iso_abbreviation"):
+            journal.setdefault("title", journal.get("iso_abbreviation"))
+            fields["journal"] = journal
+        return fields
+
+
+def _new_author(tag: str, value: str) -> dict[str, Any]:
+    """An author from ``CN`` (a group), ``FAU`` (``'Family, Given'``) or a lone ``AU`` (``'Family GI'``)."""
+    if tag == "CN":
+        return {"collective": value, "affiliations": []}
+    family, _, given = value.partition(",") if tag == "FAU" else value.rpartition(" ")
+    if tag == "AU" and not family:
+        family, given = value, ""
+    author: dict[str, Any] = {"family": family.strip(), "affiliations": []}
+    if tag == "FAU" and given.strip():
+        author["given"] = given.strip()
+    elif tag == "AU" and given:
+        author["initials"] = given
+    return author
+
+
+def _build(entries: list[Entry], values: _Values) -> dict[str, Any]:
+    """One record's tag lines as :class:`Publication` fields; dropped values go to ``values``."""
+    draft = _Draft(values)
+    for tag, value, _line in entries:
+        value = clean_text(value) or ""
+        if value:  # an empty line neither sets a field nor ends an FAU/AU pair
+            draft.add(tag, value)
+    return draft.finish()
 
 
 def _record(entries: list[Entry], number: int, bad_lines: list[tuple[str, str]]) -> ParsedRecord:
