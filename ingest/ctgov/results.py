@@ -146,6 +146,23 @@ def _measurement(
 
 
 def _comparison(where: str, analysis: dict[str, Any], table: str, arms: ArmSet, report: StudyReport) -> Comparison | None:
+    """One statistical analysis as a two-arm comparison, or None; the report says what was left out and why."""
+    pair = _compared_arms(where, analysis, table, arms, report)
+    if pair is None:
+        return None
+    arm, reference = pair
+    fields: dict[str, Any] = {"arm": arm, "reference_arm": reference, "test": analysis.get("statisticalMethod") or None,
+                              "description": analysis.get("estimateComment") or None}
+    _add_estimate(fields, where, analysis, report)
+    _add_p_value(fields, where, analysis, report)
+    if "estimate" not in fields and "p_value" not in fields:
+        report.skip(f"{where}: neither an estimate nor a p-value")
+        return None
+    return _consistent_comparison(fields, where, report)
+
+
+def _compared_arms(where: str, analysis: dict[str, Any], table: str, arms: ArmSet, report: StudyReport) -> tuple[str, str] | None:
+    """The (arm, reference arm) keys of a two-group analysis; None for any other analysis."""
     group_ids = [g for g in analysis.get("groupIds") or [] if g]
     if len(group_ids) != 2:
         report.skip(f"{where}: compares {len(group_ids)} groups ({', '.join(group_ids) or 'none'}); only two-group comparisons are imported")
@@ -160,13 +177,14 @@ def _comparison(where: str, analysis: dict[str, Any], table: str, arms: ArmSet, 
         return None
     # The registry does not say which arm is the reference: a control arm is, else the second.
     if arms.is_comparator(first) and not arms.is_comparator(second):
-        arm, reference = second, first
-    else:
-        arm, reference = first, second
-        if not arms.is_comparator(second):
-            report.note(f"{where}: neither group is a control arm; took {group_ids[1]} as the reference")
-    fields: dict[str, Any] = {"arm": arm, "reference_arm": reference, "test": analysis.get("statisticalMethod") or None,
-                              "description": analysis.get("estimateComment") or None}
+        return second, first
+    if not arms.is_comparator(second):
+        report.note(f"{where}: neither group is a control arm; took {group_ids[1]} as the reference")
+    return first, second
+
+
+def _add_estimate(fields: dict[str, Any], where: str, analysis: dict[str, Any], report: StudyReport) -> None:
+    """Add the effect estimate and, only alongside it, its confidence interval and dispersion."""
     label = (analysis.get("paramType") or "").strip()
     estimate_text = analysis.get("paramValue")
     estimate = parse_number(estimate_text)
@@ -190,6 +208,10 @@ def _comparison(where: str, analysis: dict[str, Any], table: str, arms: ArmSet, 
     spread = parse_number(analysis.get("dispersionValue"))
     if dispersion is not None and spread is not None and spread >= 0 and "estimate" in fields:
         fields.update(dispersion=dispersion, dispersion_value=spread)
+
+
+def _add_p_value(fields: dict[str, Any], where: str, analysis: dict[str, Any], report: StudyReport) -> None:
+    """Add the p-value and its relation when the registry's text is a p-value."""
     p_text = analysis.get("pValue")
     if p_text not in (None, ""):
         parsed = parse_p_value(p_text)
@@ -197,9 +219,10 @@ def _comparison(where: str, analysis: dict[str, Any], table: str, arms: ArmSet, 
             report.skip(f"{where}: p-value {p_text!r} not a p-value")
         else:
             fields["p_value"], fields["p_relation"] = parsed
-    if "estimate" not in fields and "p_value" not in fields:
-        report.skip(f"{where}: neither an estimate nor a p-value")
-        return None
+
+
+def _consistent_comparison(fields: dict[str, Any], where: str, report: StudyReport) -> Comparison | None:
+    """The comparison as stated if it validates, else without its interval, else without its estimate."""
     # Keep what the registry states consistently: drop the interval, then the estimate, if they contradict.
     for drop, what in (((), ""), (("ci_lower", "ci_upper", "ci_level", "ci_sides"), "confidence interval"),
                        (("measure", "estimate", "dispersion", "dispersion_value"), "estimate")):
