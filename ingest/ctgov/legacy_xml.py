@@ -201,62 +201,87 @@ def _phases(text: str | None) -> list[str]:
     return [token(part) for part in re.split(r"/", text) if part.strip()] if text.strip() != "N/A" else ["NA"]
 
 
-def study_to_v2(root: etree._Element) -> dict[str, Any]:
-    """A legacy ``clinical_study`` element in the API v2 JSON shape (the fields the mapping reads)."""
+def _identification_module(root: etree._Element) -> dict[str, Any]:
+    """The study's ids and titles (v2 ``identificationModule``)."""
+    return {
+        "nctId": _text(root, "id_info/nct_id"),
+        "orgStudyIdInfo": {"id": _text(root, "id_info/org_study_id")},
+        "secondaryIdInfos": [{"id": s} for s in _all(root, "id_info/secondary_id")],
+        "briefTitle": _text(root, "brief_title"),
+        "officialTitle": _text(root, "official_title"),
+        "acronym": _text(root, "acronym"),
+    }
+
+
+def _status_module(root: etree._Element) -> dict[str, Any]:
+    """Overall status and the dates, legacy text dates made ISO (v2 ``statusModule``)."""
+    return {
+        "overallStatus": token(_text(root, "overall_status") or ""),
+        "startDateStruct": {"date": legacy_date(_text(root, "start_date"))},
+        "primaryCompletionDateStruct": {"date": legacy_date(_text(root, "primary_completion_date"))},
+        "completionDateStruct": {"date": legacy_date(_text(root, "completion_date"))},
+        "lastUpdatePostDateStruct": {"date": legacy_date(_text(root, "last_update_posted") or _text(root, "lastchanged_date"))},
+    }
+
+
+def _design_module(root: etree._Element) -> dict[str, Any]:
+    """Phases, design and enrollment, legacy wording turned into v2 tokens (v2 ``designModule``)."""
     design = root.find("study_design_info")
     masking = _text(design, "masking") if design is not None else None
     allocation = token(_text(design, "allocation") or "") if design is not None else ""
     model = (_text(design, "intervention_model") or "") if design is not None else ""
+    return {
+        "phases": _phases(_text(root, "phase")),
+        "designInfo": {
+            "allocation": {"N_A": "NA"}.get(allocation, allocation),
+            "interventionModel": token(re.sub(r"\s*Assignment$", "", model)),
+            "primaryPurpose": token(_text(design, "primary_purpose") or "") if design is not None else None,
+            "maskingInfo": {"masking": token(masking.split("(")[0]) if masking else None},
+        },
+        "enrollmentInfo": {"count": _text(root, "enrollment")},
+    }
+
+
+def _arms_interventions_module(root: etree._Element) -> dict[str, Any]:
+    """Arm groups and interventions (v2 ``armsInterventionsModule``)."""
+    return {
+        "armGroups": [
+            {"label": _text(a, "arm_group_label"), "type": token(_text(a, "arm_group_type") or ""), "description": _text(a, "description")}
+            for a in root.findall("arm_group")
+        ],
+        "interventions": [
+            {
+                "type": token(_text(i, "intervention_type") or ""),
+                "name": _text(i, "intervention_name"),
+                "description": _text(i, "description"),
+                "armGroupLabels": _all(i, "arm_group_label"),
+                "otherNames": _all(i, "other_name"),
+            }
+            for i in root.findall("intervention")
+        ],
+    }
+
+
+def _references_module(root: etree._Element) -> dict[str, Any]:
+    """Result references (``results_reference``) then background ones (v2 ``referencesModule``)."""
     references = [{"pmid": _text(r, "PMID"), "citation": _text(r, "citation"), "type": "RESULT"} for r in root.findall("results_reference")]
     references += [{"pmid": _text(r, "PMID"), "citation": _text(r, "citation"), "type": "BACKGROUND"} for r in root.findall("reference")]
+    return {"references": references}
+
+
+def study_to_v2(root: etree._Element) -> dict[str, Any]:
+    """A legacy ``clinical_study`` element in the API v2 JSON shape (the fields the mapping reads)."""
     study: dict[str, Any] = {
         "protocolSection": {
-            "identificationModule": {
-                "nctId": _text(root, "id_info/nct_id"),
-                "orgStudyIdInfo": {"id": _text(root, "id_info/org_study_id")},
-                "secondaryIdInfos": [{"id": s} for s in _all(root, "id_info/secondary_id")],
-                "briefTitle": _text(root, "brief_title"),
-                "officialTitle": _text(root, "official_title"),
-                "acronym": _text(root, "acronym"),
-            },
-            "statusModule": {
-                "overallStatus": token(_text(root, "overall_status") or ""),
-                "startDateStruct": {"date": legacy_date(_text(root, "start_date"))},
-                "primaryCompletionDateStruct": {"date": legacy_date(_text(root, "primary_completion_date"))},
-                "completionDateStruct": {"date": legacy_date(_text(root, "completion_date"))},
-                "lastUpdatePostDateStruct": {"date": legacy_date(_text(root, "last_update_posted") or _text(root, "lastchanged_date"))},
-            },
+            "identificationModule": _identification_module(root),
+            "statusModule": _status_module(root),
             "sponsorCollaboratorsModule": {"leadSponsor": {"name": _text(root, "sponsors/lead_sponsor/agency")}},
             "conditionsModule": {"conditions": _all(root, "condition")},
-            "designModule": {
-                "phases": _phases(_text(root, "phase")),
-                "designInfo": {
-                    "allocation": {"N_A": "NA"}.get(allocation, allocation),
-                    "interventionModel": token(re.sub(r"\s*Assignment$", "", model)),
-                    "primaryPurpose": token(_text(design, "primary_purpose") or "") if design is not None else None,
-                    "maskingInfo": {"masking": token(masking.split("(")[0]) if masking else None},
-                },
-                "enrollmentInfo": {"count": _text(root, "enrollment")},
-            },
-            "armsInterventionsModule": {
-                "armGroups": [
-                    {"label": _text(a, "arm_group_label"), "type": token(_text(a, "arm_group_type") or ""), "description": _text(a, "description")}
-                    for a in root.findall("arm_group")
-                ],
-                "interventions": [
-                    {
-                        "type": token(_text(i, "intervention_type") or ""),
-                        "name": _text(i, "intervention_name"),
-                        "description": _text(i, "description"),
-                        "armGroupLabels": _all(i, "arm_group_label"),
-                        "otherNames": _all(i, "other_name"),
-                    }
-                    for i in root.findall("intervention")
-                ],
-            },
+            "designModule": _design_module(root),
+            "armsInterventionsModule": _arms_interventions_module(root),
             "eligibilityModule": {"eligibilityCriteria": _text(root, "eligibility/criteria")},
             "contactsLocationsModule": {"locations": [{"country": c} for c in _all(root, "location_countries/country")]},
-            "referencesModule": {"references": references},
+            "referencesModule": _references_module(root),
         },
         # Legacy condition_browse lists MeSH terms without their ids.
         "derivedSection": {
