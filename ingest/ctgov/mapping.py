@@ -17,7 +17,18 @@ from ingest.ctgov.common import StudyReport, parse_count, registry_url, source_i
 from ingest.ctgov.results import adverse_events, outcome_results
 from kb.errors import IdentifierError
 from kb.identifiers import normalize_nct
-from kb.models import Blinding, ExtractionMethod, FindingsDocument, Phase, RegistryRecord, SourceInfo, SourceKind, Trial
+from kb.models import (
+    AdverseEventResult,
+    Blinding,
+    ExtractionMethod,
+    FindingsDocument,
+    OutcomeResult,
+    Phase,
+    RegistryRecord,
+    SourceInfo,
+    SourceKind,
+    Trial,
+)
 from kb.models.base import normalize_partial_date
 from kb.models.provenance import Agent
 from kb.models.trial import ConditionTerm, InterventionModel, ReferenceType, TrialReference, TrialStatus
@@ -149,6 +160,41 @@ def _trial(protocol: dict[str, Any], derived: dict[str, Any], nct: str, arms: Ar
     return fields
 
 
+def _nct_of(protocol: dict[str, Any], report: StudyReport) -> str | None:
+    """The study's NCT number, normalised; None (and the report's error set) when it is not one."""
+    raw_nct = (protocol.get("identificationModule") or {}).get("nctId")
+    try:
+        return normalize_nct(raw_nct)
+    except (IdentifierError, ValueError) as error:
+        report.error = f"protocolSection.identificationModule.nctId: {error}"
+        return None
+
+
+def _results_of(results: dict[str, Any] | None, nct: str, arms: ArmSet, report: StudyReport) -> tuple[list[OutcomeResult], list[AdverseEventResult]]:
+    """Outcome and adverse-event results; none (and a note) for a study without a results section."""
+    if not results:
+        report.note("no results section: design only")
+        return [], []
+    return outcome_results(results, nct, arms, report), adverse_events(results, nct, arms, report)
+
+
+def _source_info(nct: str, ident: dict[str, Any], last_updated: str | None, version: Any) -> SourceInfo:
+    """The document's source: the registry record itself, imported by this importer."""
+    return SourceInfo(
+        id=source_id(nct),
+        kind=SourceKind.ctgov,
+        registry_record=RegistryRecord(
+            registry_id=nct,
+            url=registry_url(nct),
+            title=ident.get("briefTitle") or ident.get("officialTitle") or None,
+            last_updated=last_updated,
+            version=str(version) if version else None,
+        ),
+        method=ExtractionMethod.registry_import,
+        agent=_AGENT,
+    )
+
+
 def study_from_v2(data: dict[str, Any], origin: str, *, choose_drug: DrugChooser | None = None) -> tuple[FindingsDocument | None, StudyReport]:
     """Map one study (an API v2 ``/studies/{nct}`` response) to a findings document and its report.
 
@@ -163,25 +209,15 @@ def study_from_v2(data: dict[str, Any], origin: str, *, choose_drug: DrugChooser
         return None, report
     protocol = data.get("protocolSection") or {}
     derived = data.get("derivedSection") or {}
-    raw_nct = (protocol.get("identificationModule") or {}).get("nctId")
-    try:
-        nct = normalize_nct(raw_nct)
-    except (IdentifierError, ValueError) as error:
-        report.error = f"protocolSection.identificationModule.nctId: {error}"
+    nct = _nct_of(protocol, report)
+    if nct is None:
         return None, report
     report.nct = nct
     arms = ArmSet(protocol.get("armsInterventionsModule") or {}, (lambda names: choose_drug(names)) if choose_drug else None)
     trial_fields = _trial(protocol, derived, nct, arms, report)
     if trial_fields.get("status") is TrialStatus.withdrawn:
         report.note("withdrawn study (no participants enrolled)")
-
-    results = data.get("resultsSection")
-    outcomes, events = [], []
-    if results:
-        outcomes = outcome_results(results, nct, arms, report)
-        events = adverse_events(results, nct, arms, report)
-    else:
-        report.note("no results section: design only")
+    outcomes, events = _results_of(data.get("resultsSection"), nct, arms, report)
 
     status_module = protocol.get("statusModule") or {}
     last_updated = _date((status_module.get("lastUpdatePostDateStruct") or {}).get("date"), "last update", report)
@@ -190,19 +226,7 @@ def study_from_v2(data: dict[str, Any], origin: str, *, choose_drug: DrugChooser
     try:
         trial = Trial(**trial_fields, arms=tuple(arm.to_arm() for arm in arms.arms))
         document = FindingsDocument(
-            source=SourceInfo(
-                id=source_id(nct),
-                kind=SourceKind.ctgov,
-                registry_record=RegistryRecord(
-                    registry_id=nct,
-                    url=registry_url(nct),
-                    title=ident.get("briefTitle") or ident.get("officialTitle") or None,
-                    last_updated=last_updated,
-                    version=str(version) if version else None,
-                ),
-                method=ExtractionMethod.registry_import,
-                agent=_AGENT,
-            ),
+            source=_source_info(nct, ident, last_updated, version),
             trials=(trial,),
             outcome_results=tuple(outcomes),
             adverse_events=tuple(events),
