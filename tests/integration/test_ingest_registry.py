@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import DATA_DIR
 
-HTTP = Path(__file__).parent / "data" / "http"
+HTTP = DATA_DIR / "http"
 STUDY = json.loads((HTTP / "ctgov_study.json").read_text(encoding="utf-8"))
 NCT = STUDY["protocolSection"]["identificationModule"]["nctId"]
 
@@ -73,7 +74,7 @@ def test_with_publications_fetches_the_reference_pmids_and_links_them_to_the_tri
 
 
 def test_ingest_ctgov_reports_what_a_study_left_out_as_notes(cli) -> None:
-    path = Path(__file__).parent / "data" / "ctgov" / "na_values_v2.json"
+    path = DATA_DIR / "ctgov" / "na_values_v2.json"
     result = cli("ingest", "ctgov", str(path), "--json")
     assert result.code == 0, result.stderr
     summary = json.loads(result.stdout)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -37,8 +36,9 @@ from kb.query import (
     trial_reports,
 )
 from kb.store import KBStore
+from tests.conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data" / "kb_small.trig"
+DATA = DATA_DIR / "kb_small.trig"
 ID = "https://w3id.org/trial-evidence-kb/id/"
 TTP = ID + "finding/ttp000000000000000000001"
 OS = ID + "finding/os00000000000000000000001"

@@ -143,16 +143,3 @@ def test_construct_graph_is_not_a_quad_format(example_store: KBStore) -> None:
 
     with pytest.raises(StoreError, match="not 'nquads'"):
         write_triples([], io.BytesIO(), format="nquads")
-
-
-def test_export_query_option_errors(cli) -> None:
-    from tests.conftest import example_files
-
-    assert cli("ingest", "findings", "--quiet", *map(str, example_files())).code == 0
-    assert "--param goes with --query" in cli("export", "--format", "nt", "-p", "drug=x").stderr
-    both = cli("export", "--query", "drug_evidence", "-p", "drug=lenalidomide", "--source", "weber-2007-mm009")
-    assert both.code == 1 and "--source and --query" in both.stderr
-    construct = cli("query", "drug_evidence", "-p", "drug=lenalidomide")
-    assert construct.code == 1 and "CONSTRUCT template" in construct.stderr
-    select = cli("export", "--query", "stats", "--format", "nt")
-    assert select.code == 1 and "SELECT template" in select.stderr

@@ -1,8 +1,7 @@
-"""The embedded store: atomic graph replace, removal, hostile literals, read-only opening."""
+"""The embedded store in memory: atomic graph replace, removal, hostile literals, unparsable input."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -70,22 +69,6 @@ def test_any_literal_is_stored_verbatim(text: str) -> None:
     assert stored == [text]
 
 
-def test_persistent_store_reopens(tmp_path: Path) -> None:
-    path = tmp_path / "store"
-    with KBStore.open(path) as store:
-        store.replace_graph(G1, triples("a", 2))
-    del store
-    reader = KBStore.open(path, read_only=True)
-    assert reader.count(G1) == 2
-    with pytest.raises(StoreError, match="read-only"):
-        reader.replace_graph(G1, [])
-
-
-def test_read_only_missing_store_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no store at"):
-        KBStore.open(tmp_path / "absent", read_only=True)
-
-
 def test_unparsable_rdf_load_is_a_clear_error_and_changes_nothing() -> None:
     store = KBStore.memory()
     store.replace_graph(G1, triples("a", 2))
@@ -93,11 +76,3 @@ def test_unparsable_rdf_load_is_a_clear_error_and_changes_nothing() -> None:
     with pytest.raises(StoreError, match="cannot parse nquads input"):
         store.load(b'<http://example.org/s> <http://example.org/p> "unterminated .\n', format="nquads")
     assert set(store.quads()) == before
-
-
-def test_a_closed_store_says_so(tmp_path: Path) -> None:
-    with KBStore.open(tmp_path / "store") as store:
-        store.replace_graph(G1, triples("a", 1))
-    with pytest.raises(StoreError, match="is closed"):
-        store.count()
-    assert KBStore.open(tmp_path / "store", read_only=True).count(G1) == 1  # the database was released

@@ -37,8 +37,9 @@ from kb.models import (
     Publication,
 )
 from kb.paths import examples_dir
+from tests.conftest import DATA_DIR
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = DATA_DIR
 EXAMPLE_FILES = sorted(examples_dir().glob("*.yaml"))
 VALID_FILES = sorted((DATA / "valid").glob("*.yaml"))
 INVALID_FILES = sorted((DATA / "invalid").glob("*.yaml"))

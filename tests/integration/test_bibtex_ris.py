@@ -1,4 +1,4 @@
-"""BibTeX and RIS readers: the shared fixtures read independently with plain text parsing, and own fixtures."""
+"""BibTeX and RIS readers on the shared fixtures (../shared/fixtures), read independently with plain text parsing."""
 
 from __future__ import annotations
 
@@ -9,25 +9,7 @@ import pytest
 
 from ingest.biblio.bibtex import read_bibtex
 from ingest.biblio.ris import read_ris
-from kb.errors import InputFileError
-
-DATA = Path(__file__).parent / "data" / "biblio_refs"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
-
-
-def _shared(folder: str, pattern: str) -> list[Path]:
-    files = sorted((SHARED / folder).glob(pattern)) if (SHARED / folder).is_dir() else []
-    return files or [pytest.param(None, marks=pytest.mark.skip(reason=f"no shared fixtures in {folder}"))]
-
-
-def _shared_file(folder: str, name: str) -> Path:
-    path = SHARED / folder / name
-    if not path.is_file():
-        pytest.skip(f"shared fixture {folder}/{name} absent")
-    return path
-
-
-# --- BibTeX, read by brace counting -------------------------------------------------------------
+from tests.conftest import shared_files, shared_path
 
 
 def _bib_entries(text: str) -> list[dict[str, str]]:
@@ -56,68 +38,6 @@ def _bib_entries(text: str) -> list[dict[str, str]]:
     return entries
 
 
-@pytest.mark.parametrize("path", _shared("bibtex", "*.bib"), ids=lambda p: getattr(p, "name", "none"))
-def test_bibtex_conformance(path: Path) -> None:
-    entries = _bib_entries(path.read_text(encoding="utf-8"))
-    records = list(read_bibtex(path))
-    assert entries and len(records) == len(entries)
-    for entry, record in zip(entries, records):
-        assert record.ok, record.problems
-        pub = record.publication
-        assert pub.doi == entry["doi"].lower()
-        assert pub.title == " ".join(entry["title"].replace("{", "").replace("}", "").split())
-        assert [a.family for a in pub.authors] == [name.split(",")[0].strip() for name in entry["author"].split(" and ")]
-        issns = {f"{d[:4]}-{d[4:]}" for d in re.findall(r"\d{7}[\dX]", entry.get("issn", "").replace("-", ""))}
-        got = {pub.journal.issn_print, pub.journal.issn_electronic} - {None} if pub.journal else set()
-        assert got == issns
-        assert pub.date[:4] == (entry.get("year") or entry["date"][:4])
-
-
-def test_bibtex_spot_checks() -> None:
-    frank = next(read_bibtex(_shared_file("bibtex", "crossref_cn_10.1126_science.169.3946.635.bib"))).publication
-    assert frank.date == "1970-08"  # month=Aug, a macro
-    assert (frank.first_page, frank.last_page) == ("635", "641")  # an en dash
-    assert frank.journal.title == "Science" and frank.authors[0].given == "Henry S."
-    zotero = {r.publication.doi: r.publication for r in read_bibtex(_shared_file("bibtex", "limo_tools_citations_zotero.bib"))}
-    cluster = zotero["10.1016/j.jneumeth.2014.08.003"]
-    assert cluster.journal.issn_print == "0165-0270" and cluster.date == "2015-07"
-    assert (cluster.first_page, cluster.last_page) == ("85", "93") and cluster.language == "english"
-    limo = zotero["10.1155/2011/831409"]
-    assert limo.title.startswith("LIMO EEG: A Toolbox for Hierarchical LInear MOdeling")
-    robust = zotero["10.52294/2e69f7cc-f061-40ad-ad77-017110464dfd"]
-    assert robust.abstract[0].text.startswith("Being able to remove") and "{" not in robust.abstract[0].text
-    assert robust.date == "2022-03-22"
-
-
-def test_own_bibtex() -> None:
-    records = list(read_bibtex(DATA / "refs.bib"))
-    assert [(r.location, r.ok) for r in records] == [
-        ("refs.bib line 4 (key weber_2007)", True),
-        ("refs.bib line 21 (key bad_doi)", False),
-        ("refs.bib line 29", False),
-        ("refs.bib line 33 (key dimopoulos_2007)", True),
-    ]
-    weber = records[0].publication
-    assert [a.family or a.collective for a in weber.authors] == ["Weber", "Müller", "Multiple Myeloma (009) Study Investigators"]
-    assert weber.authors[1].given == "Jörg"
-    assert weber.journal.title == "The New England Journal of Medicine"  # an @string macro
-    assert (weber.journal.issn_print, weber.journal.issn_electronic) == ("0028-4793", "1533-4406")
-    assert weber.pmid == "18032763" and weber.date == "2007-11-22"  # eprint with eprinttype=pubmed; date
-    assert weber.title == "Lenalidomide plus Dexamethasone for Relapsed Multiple Myeloma in North America"
-    assert records[1].problems[0][0] == "doi"
-    assert "closing" in records[2].problems[0][1]
-    assert records[3].publication.date == "2007-11"
-
-
-def test_not_bibtex() -> None:
-    with pytest.raises(InputFileError) as caught:
-        read_bibtex(DATA / "not_bibtex.bib")
-    assert "not_bibtex.bib" in str(caught.value) and caught.value.problems[0][0] == "line 1"
-
-
-# --- RIS, read line by line ---------------------------------------------------------------------
-
-
 def _ris_records(path: Path) -> list[tuple[int, dict[str, list[str]]]]:
     """(line of TY, tag -> values) per record; untagged lines continue the tag before them."""
     records, current, tag = [], None, None
@@ -139,7 +59,40 @@ def _ris_records(path: Path) -> list[tuple[int, dict[str, list[str]]]]:
     return records
 
 
-@pytest.mark.parametrize("path", _shared("ris", "*.ris"), ids=lambda p: getattr(p, "name", "none"))
+@pytest.mark.parametrize("path", shared_files("fixtures/bibtex", "*.bib"))
+def test_bibtex_conformance(path: Path) -> None:
+    entries = _bib_entries(path.read_text(encoding="utf-8"))
+    records = list(read_bibtex(path))
+    assert entries and len(records) == len(entries)
+    for entry, record in zip(entries, records):
+        assert record.ok, record.problems
+        pub = record.publication
+        assert pub.doi == entry["doi"].lower()
+        assert pub.title == " ".join(entry["title"].replace("{", "").replace("}", "").split())
+        assert [a.family for a in pub.authors] == [name.split(",")[0].strip() for name in entry["author"].split(" and ")]
+        issns = {f"{d[:4]}-{d[4:]}" for d in re.findall(r"\d{7}[\dX]", entry.get("issn", "").replace("-", ""))}
+        got = {pub.journal.issn_print, pub.journal.issn_electronic} - {None} if pub.journal else set()
+        assert got == issns
+        assert pub.date[:4] == (entry.get("year") or entry["date"][:4])
+
+
+def test_bibtex_spot_checks() -> None:
+    frank = next(read_bibtex(shared_path("fixtures", "bibtex", "crossref_cn_10.1126_science.169.3946.635.bib"))).publication
+    assert frank.date == "1970-08"  # month=Aug, a macro
+    assert (frank.first_page, frank.last_page) == ("635", "641")  # an en dash
+    assert frank.journal.title == "Science" and frank.authors[0].given == "Henry S."
+    zotero = {r.publication.doi: r.publication for r in read_bibtex(shared_path("fixtures", "bibtex", "limo_tools_citations_zotero.bib"))}
+    cluster = zotero["10.1016/j.jneumeth.2014.08.003"]
+    assert cluster.journal.issn_print == "0165-0270" and cluster.date == "2015-07"
+    assert (cluster.first_page, cluster.last_page) == ("85", "93") and cluster.language == "english"
+    limo = zotero["10.1155/2011/831409"]
+    assert limo.title.startswith("LIMO EEG: A Toolbox for Hierarchical LInear MOdeling")
+    robust = zotero["10.52294/2e69f7cc-f061-40ad-ad77-017110464dfd"]
+    assert robust.abstract[0].text.startswith("Being able to remove") and "{" not in robust.abstract[0].text
+    assert robust.date == "2022-03-22"
+
+
+@pytest.mark.parametrize("path", shared_files("fixtures/ris", "*.ris"))
 def test_ris_conformance(path: Path) -> None:
     expected = _ris_records(path)
     records = list(read_ris(path))
@@ -158,53 +111,28 @@ def test_ris_conformance(path: Path) -> None:
 
 
 def test_ris_spot_checks() -> None:
-    (utf,) = read_ris(_shared_file("ris", "rispy_example_utf_chars.ris"))  # BOM: the only record is not lost
+    (utf,) = read_ris(shared_path("fixtures", "ris", "rispy_example_utf_chars.ris"))  # BOM: the only record is not lost
     pub = utf.publication
     assert pub.title.startswith("Состояние рецепторного аппарата эндометрия")  # from ST, the only title
     assert pub.volume == "8" and (pub.first_page, pub.last_page) == ("52", "57")  # VO, not VL
     assert pub.publication_types == ("Journal Article",)  # TY  - Journal Article
     assert pub.authors[0].family == "Dobrokhotova" and pub.authors[0].given == "Yu E."
 
-    zotero = list(read_ris(_shared_file("ris", "asreview_baseline_zotero.ris")))  # CRLF
+    zotero = list(read_ris(shared_path("fixtures", "ris", "asreview_baseline_zotero.ris")))  # CRLF
     assert len(zotero) == 10 and all("\r" not in (r.publication.abstract[0].text if r.publication.abstract else "") for r in zotero)
     assert zotero[0].publication.journal.iso_abbreviation == "Nat. Commun."
 
-    endnote = {r.publication.doi: r.publication for r in read_ris(_shared_file("ris", "asreview_baseline_endnote.ris"))}
+    endnote = {r.publication.doi: r.publication for r in read_ris(shared_path("fixtures", "ris", "asreview_baseline_endnote.ris"))}
     haplo = endnote["10.1002/ar.25520"]
     assert {haplo.journal.issn_print, haplo.journal.issn_electronic} == {"1932-8494", "1932-8486"}  # SN continuation
     assert "biostratigraphy" in haplo.keywords  # KW continuation lines are keywords
     assert haplo.authors[2].affiliations == ("M. Wedel, Western University of Health Sciences, Pomona, CA, United States",)
     assert haplo.pmid is None  # AN holds an Embase number, not a PMID
 
-    (scopus,) = read_ris(_shared_file("ris", "jabref_RisImporterTestScopus.ris"))
+    (scopus,) = read_ris(shared_path("fixtures", "ris", "jabref_RisImporterTestScopus.ris"))
     pub = scopus.publication
     assert pub.doi == "10.1016/j.jmps.2004.03.010" and pub.journal.title == "Journal of the Mechanics and Physics of Solids"
     # Three distinct addresses for three authors, not one per author: none is attributed.
     assert all(a.affiliations == () for a in pub.authors)
     assert pub.keywords == ("Composite", "Inclusions", "Statistical distribution", "Transverse isotropy")  # N1 ignored
     assert pub.publication_types == ("Journal Article",)  # M3 'Article' is no DOI
-
-
-def test_own_ris_bom_crlf_bad_record() -> None:
-    raw = (DATA / "refs.ris").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
-    good, bad, odd = read_ris(DATA / "refs.ris")
-    pub = good.publication
-    assert good.location == "refs.ris line 1"
-    assert (pub.pmid, pub.pmcid, pub.date) == ("18032763", "PMC1234567", "2007-11-22")
-    assert (pub.journal.issn_print, pub.journal.issn_electronic) == ("0028-4793", "1533-4406")
-    assert pub.authors[0].affiliations == ()  # two authors, an address naming neither
-    assert pub.abstract[0].text == "Background: lenalidomide. Second line of the abstract."
-    assert bad.location == "refs.ris line 26" and bad.problems[0][0] == "pmid"
-    assert odd.publication.doi == "10.1056/nejmoa070594" and odd.publication.volume == "12"
-    assert odd.publication.journal is None  # SN held an ISBN only
-    assert odd.publication.date == "2007-11"
-
-
-def test_ris_truncated_and_malformed() -> None:
-    complete, cut = read_ris(DATA / "truncated.ris")
-    assert complete.ok and not cut.ok and cut.location == "truncated.ris line 6" and cut.problems[0][0] == "ER"
-    for name, line in (("not_ris.ris", "line 2"), ("untagged_line.ris", "line 2")):
-        with pytest.raises(InputFileError) as caught:
-            read_ris(DATA / name)
-        assert name in str(caught.value) and caught.value.problems[0][0] == line

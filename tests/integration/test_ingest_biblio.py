@@ -12,15 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kb.ingestion import load_documents
-from kb.models import Publication, SourceKind
-from kb.query import publication as publication_query
-from kb.rdf import IriScheme
 from kb.store import KBStore
-from kb.vocab import get_vocabulary
-from ingest.biblio.readers import document_for
+from tests.conftest import DATA_DIR
 
-DATA = Path(__file__).parent / "data"
+DATA = DATA_DIR
 HTTP = DATA / "http"
 CROSSREF_WORK = HTTP / "crossref_work.json"
 PUBMED_SET = HTTP / "pubmed_set.xml"
@@ -66,20 +61,6 @@ def test_one_article_from_crossref_and_pubmed_is_one_node_with_two_sources(cli, 
     # And the PMID finds the same record.
     by_pmid = json.loads(cli("query", "publication", "-p", "pmid=10000001", "--format", "json").stdout)
     assert by_pmid == rows
-
-
-def test_a_record_without_doi_joins_the_node_its_pmid_names() -> None:
-    store = KBStore.memory()
-    iris, vocabulary = IriScheme(), get_vocabulary()
-    with_doi = document_for(SourceKind.pubmed, Publication(doi="10.5555/merge.1", pmid="10000009", title="Merged"))
-    pmid_only = document_for(SourceKind.medline, Publication(pmid="10000009", title="Merged (MEDLINE)"))
-    doi_only = document_for(SourceKind.ris, Publication(doi="10.5555/MERGE.1", title="Merged (RIS)"))
-    report = load_documents(store, [(None, with_doi), (None, pmid_only), (None, doi_only)], iris=iris, vocabulary=vocabulary)
-    assert report.ok and len(report.loaded) == 3
-    rows = publication_query(store, pmid="10000009")
-    assert {row.publication for row in rows} == {"https://doi.org/10.5555/merge.1"}
-    assert rows[0].title == "Merged"  # pubmed outranks medline and ris
-    assert set(rows[0].sources.split()) == {s.source_id for s in report.loaded}
 
 
 def test_ris_file_with_a_bad_record_loads_the_others_and_reports_it(cli, tmp_path: Path) -> None:
