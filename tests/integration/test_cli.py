@@ -1,4 +1,8 @@
-"""The `kb` command, end to end on a store in tmp_path: the issue's acceptance checks."""
+"""The `kb` command, end to end on a store in tmp_path: the issue's acceptance checks.
+
+``built`` (tests/conftest.py) is a copy, per test, of a store built once per session from every
+example with ``kb ingest findings``.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,6 @@ from rdflib.compare import isomorphic
 from tests.conftest import example_files
 
 MM009_DOI = "10.1056/nejmoa070596"
-
-
-@pytest.fixture
-def built(cli):
-    """A store in tmp_path holding every example, built with `kb ingest findings`."""
-    result = cli("ingest", "findings", *map(str, example_files()))
-    assert result.code == 0, result.stderr
-    return cli
 
 
 def rows(result) -> list[dict]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 
-def test_export_query_option_errors(cli) -> None:
-    from tests.conftest import example_files
-
-    assert cli("ingest", "findings", "--quiet", *map(str, example_files())).code == 0
+def test_export_query_option_errors(built) -> None:
+    cli = built
     assert "--param goes with --query" in cli("export", "--format", "nt", "-p", "drug=x").stderr
     both = cli("export", "--query", "drug_evidence", "-p", "drug=lenalidomide", "--source", "weber-2007-mm009")
     assert both.code == 1 and "--source and --query" in both.stderr

@@ -116,8 +116,8 @@ def test_entity_tricks_are_rejected_through_the_cli(cli, tmp_path: Path, doctype
 
 
 @pytest.fixture
-def services(httpserver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Point every service at the local server, with a fresh cache and tiny back-off."""
+def services(httpserver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, unthrottled_http: None):
+    """Point every service at the local server, with a fresh cache, tiny back-off and no rate limit."""
     base = httpserver.url_for("").rstrip("/")
     monkeypatch.setenv("KB_CROSSREF_URL", base + "/crossref")
     monkeypatch.setenv("KB_EUTILS_URL", base + "/eutils")

@@ -14,7 +14,8 @@ NCT = STUDY["protocolSection"]["identificationModule"]["nctId"]
 
 
 @pytest.fixture
-def services(httpserver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def services(httpserver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, unthrottled_http: None):
+    """Point the services at the local server, with a fresh cache, tiny back-off and no rate limit."""
     base = httpserver.url_for("").rstrip("/")
     monkeypatch.setenv("KB_CTGOV_URL", base + "/ctgov")
     monkeypatch.setenv("KB_EUTILS_URL", base + "/eutils")

@@ -102,10 +102,8 @@ def test_every_category_and_predicate_is_biolink(kgx_offline, kgx_dir: Path) -> 
         assert toolkit.is_predicate(edge["predicate"]), edge
 
 
-def test_cli_export_kgx(cli, tmp_path: Path) -> None:
-    from tests.conftest import example_files
-
-    assert cli("ingest", "findings", "--quiet", *map(str, example_files())).code == 0
+def test_cli_export_kgx(built, tmp_path: Path) -> None:
+    cli = built
     out = tmp_path / "kgx"
     result = cli("export", "--format", "kgx", "-o", str(out), "--infores", INFORES)
     assert result.code == 0, result.stderr
