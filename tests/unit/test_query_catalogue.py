@@ -10,6 +10,7 @@ of any template must, in each template, be its own parameter or one of its colum
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,7 +32,13 @@ EXPECTED = {"publication", "outcome_results", "adverse_events", "mechanisms", "d
 
 
 def _algebra(template: Template) -> CompValue:
-    return prepareQuery(template.text).algebra
+    """rdflib's algebra of the template, parsed once per text (pyparsing is slow; the tests only read it)."""
+    return _parse(template.text)
+
+
+@lru_cache(maxsize=None)
+def _parse(text: str) -> CompValue:
+    return prepareQuery(text).algebra
 
 
 def _walk(node: object) -> Iterator[object]:
