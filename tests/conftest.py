@@ -52,9 +52,9 @@ def shared_dir() -> Path:
 
 
 def _shown(path: Path) -> str:
-    """``path`` as a reason shows it: ``../shared/...`` for the default location."""
+    """``path`` as a reason shows it: ``../shared/...`` for the default location, else as given."""
     try:
-        return str(Path("..") / path.relative_to(ROOT.parent))
+        return str(Path("..") / "shared" / path.relative_to(DEFAULT_SHARED))
     except ValueError:
         return str(path)
 
