@@ -3,11 +3,9 @@ as a notebook user would, with names from ``kb`` alone."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-from contextlib import redirect_stderr
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import pytest
 import kb as kb_package
 from kb.query import run_template
 from kb import KnowledgeBase, ListSink, LoadStatus, UnknownTermError
-from kb.cli import main
+from tests.conftest import run_cli
 from kb.paths import examples_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,17 +25,8 @@ USER_TERMS = "id\tlabel\tsynonyms\tcategory\nCHEBI:63791\tlenalidomide\tLenalido
 
 
 def _cli(store: Path, *args: str) -> tuple[int, str, str]:
-    err, out = io.StringIO(), io.BytesIO()
-    wrapper = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
-    original = sys.stdout
-    with redirect_stderr(err):
-        sys.stdout = wrapper
-        try:
-            code = main(["--store", str(store), *args])
-        finally:
-            wrapper.flush()
-            sys.stdout = original
-    return code, out.getvalue().decode("utf-8"), err.getvalue()
+    result = run_cli(store, *args)
+    return result.code, result.stdout, result.stderr
 
 
 def _as_json(rows: list) -> list[dict]:
