@@ -37,22 +37,49 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
     if publication.date:
         add(node, PRISM.publicationDate, partial_date(publication.date))
         add(node, FABIO.hasPublicationYear, partial_date(publication.date[:4]))
-    if publication.abstract:
-        text = "\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in publication.abstract)
-        add(node, DCTERMS.abstract, string(text))
-        if len(publication.abstract) > 1 or publication.abstract[0].label:
-            for position, section in enumerate(publication.abstract, start=1):
-                part = iri(IriScheme.publication_part(record, "abstract", position))
-                add(node, TEKB.abstractSection, part)
-                add(part, RDF.type, iri(TEKB.AbstractSection))
-                add(part, TEKB.position, integer(position))
-                add(part, TEKB.sectionLabel, optional_string(section.label))
-                add(part, TEKB.sectionCategory, optional_string(section.category))
-                add(part, RDF.value, string(section.text))
+    _add_abstract(context, node, record, publication)
     for value in publication.publication_types:
         add(node, TEKB.publicationType, string(value))
     for value in publication.keywords:
         add(node, PRISM.keyword, string(value))
+    _add_mesh_headings(context, node, record, publication)
+    _add_grants(context, node, record, publication)
+    for cited in publication.references:
+        if cited.doi or cited.pmid:
+            add(node, CITO.cites, iri(context.iris.publication(Publication(doi=cited.doi, pmid=cited.pmid))))
+    add(node, DCTERMS.language, optional_string(publication.language))
+    for nct in publication.registry_ids:
+        add(node, TEKB.registryId, string(nct))
+        # The registry number links the report to the trial node (docs/rdf-mapping.md).
+        add(node, TEKB.reportsOn, iri(context.iris.trial_by_registry(nct)))
+    if publication.journal:
+        add(node, FRBR.partOf, _add_journal(context, publication.journal))
+    _add_author_list(context, node, record, publication)
+    return node
+
+
+def _add_abstract(context: MappingContext, node: ox.NamedNode, record: str, publication: Publication) -> None:
+    """The abstract as one text, and its labelled sections as parts of this source's record."""
+    if not publication.abstract:
+        return
+    add = context.add
+    text = "\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in publication.abstract)
+    add(node, DCTERMS.abstract, string(text))
+    if len(publication.abstract) == 1 and not publication.abstract[0].label:
+        return  # an unstructured abstract has no sections
+    for position, section in enumerate(publication.abstract, start=1):
+        part = iri(IriScheme.publication_part(record, "abstract", position))
+        add(node, TEKB.abstractSection, part)
+        add(part, RDF.type, iri(TEKB.AbstractSection))
+        add(part, TEKB.position, integer(position))
+        add(part, TEKB.sectionLabel, optional_string(section.label))
+        add(part, TEKB.sectionCategory, optional_string(section.category))
+        add(part, RDF.value, string(section.text))
+
+
+def _add_mesh_headings(context: MappingContext, node: ox.NamedNode, record: str, publication: Publication) -> None:
+    """MeSH headings with their descriptor, qualifiers and major-topic flag."""
+    add = context.add
     for position, heading in enumerate(publication.mesh_headings, start=1):
         add(node, DCTERMS.subject, string(heading.descriptor))
         part = iri(IriScheme.publication_part(record, "mesh", position))
@@ -64,6 +91,11 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
         add(part, TEKB.majorTopic, boolean(heading.major_topic))
         for qualifier in heading.qualifiers:
             add(part, TEKB.meshQualifier, string(qualifier))
+
+
+def _add_grants(context: MappingContext, node: ox.NamedNode, record: str, publication: Publication) -> None:
+    """Grants with their id, agency and country."""
+    add = context.add
     for position, grant in enumerate(publication.grants, start=1):
         part = iri(IriScheme.publication_part(record, "grant", position))
         add(node, TEKB.grant, part)
@@ -71,27 +103,22 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
         add(part, TEKB.grantId, optional_string(grant.id))
         add(part, TEKB.fundingAgency, optional_string(grant.agency))
         add(part, TEKB.fundingCountry, optional_string(grant.country))
-    for cited in publication.references:
-        if cited.doi or cited.pmid:
-            add(node, CITO.cites, iri(context.iris.publication(Publication(doi=cited.doi, pmid=cited.pmid))))
-    add(node, DCTERMS.language, optional_string(publication.language))
-    for nct in publication.registry_ids:
-        add(node, TEKB.registryId, string(nct))
-        # The registry number links the report to the trial node (docs/rdf-mapping.md).
-        add(node, TEKB.reportsOn, iri(context.iris.trial_by_registry(nct)))
-    if publication.journal:
-        add(node, FRBR.partOf, _add_journal(context, publication.journal))
-    if publication.authors:
-        author_list = iri(IriScheme.author_list(record))
-        add(node, BIBO.authorList, author_list)
-        add(author_list, RDF.type, iri(RDF.Seq))
-        for position, author in enumerate(publication.authors, start=1):
-            person = _add_author(context, author)
-            for affiliation in author.affiliations:
-                add(person, TEKB.affiliation, string(affiliation))
-            add(author_list, f"{_RDF_MEMBER}{position}", person)
-            add(node, DCTERMS.creator, person)
-    return node
+
+
+def _add_author_list(context: MappingContext, node: ox.NamedNode, record: str, publication: Publication) -> None:
+    """The authors in order (an rdf:Seq of this source's record) and as creators."""
+    if not publication.authors:
+        return
+    add = context.add
+    author_list = iri(IriScheme.author_list(record))
+    add(node, BIBO.authorList, author_list)
+    add(author_list, RDF.type, iri(RDF.Seq))
+    for position, author in enumerate(publication.authors, start=1):
+        person = _add_author(context, author)
+        for affiliation in author.affiliations:
+            add(person, TEKB.affiliation, string(affiliation))
+        add(author_list, f"{_RDF_MEMBER}{position}", person)
+        add(node, DCTERMS.creator, person)
 
 
 def _add_journal(context: MappingContext, journal: Journal) -> ox.NamedNode:
