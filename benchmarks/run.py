@@ -105,7 +105,7 @@ def bench_queries(store: KBStore, dataset, label: str, oxrdflib_graph=None) -> N
     print(f"\n== queries: {label} ==")
     for name, params in QUERY_CASES:
         template = load_template(name)
-        bindings = bind_parameters(template, params)
+        bindings = bind_parameters(template, params, vocabulary=get_vocabulary())
         ours, result = timed(lambda: store.select(template.text, bindings), repeat=3)
         line = f"  {name:<18} ours {ours * 1000:>9.1f} ms  {len(result.rows):>6} rows"
         if dataset is not None:
