@@ -29,7 +29,7 @@ from kb.query import construct_template, run_template
 from kb.rdf import IriScheme, default_base
 from kb.rdf.terms import iri
 from kb.readers import Fetcher, Reader, get_fetcher, get_reader
-from kb.store import MEMORY, OxigraphStore, SelectResult, StoreBackend, Term, default_store_path
+from kb.store import MEMORY, OxigraphStore, SelectResult, StoreBackend, Term, open_store
 from kb.vocab import Vocabulary, get_vocabulary
 from kb.vocab.stored import (
     AddReport, VocabularySummary, add_user_vocabulary, ensure_vocabulary, list_vocabularies, load_vocabulary,
@@ -74,14 +74,15 @@ class KnowledgeBase:
     # -- opening ------------------------------------------------------------------------------
     @classmethod
     def open(cls, location: str | os.PathLike[str] | None = None, *, base: str | None = None, read_only: bool = False) -> KnowledgeBase:
-        """Open (creating if needed) the KB at ``location``: a directory, or ``:memory:``.
+        """Open (creating if needed) the KB at ``location``: a directory, ``:memory:``, or a server URL.
 
         ``None`` opens :func:`kb.store.default_store_path` (``$KB_STORE`` or the user data folder).
+        :func:`kb.store.open_store` chooses the backend.
 
         :raises StoreError: when the store cannot be opened (missing when read-only, locked
             by another writer, not a store).
         """
-        return cls(OxigraphStore.open(default_store_path() if location is None else location, read_only=read_only), base=base)
+        return cls(open_store(location, read_only=read_only), base=base)
 
     @classmethod
     def memory(cls, *, base: str | None = None) -> KnowledgeBase:
