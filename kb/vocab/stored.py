@@ -117,9 +117,18 @@ def user_graph(iris: IriScheme, name: str) -> ox.NamedNode:
 
 
 def user_graphs(store: StoreBackend, iris: IriScheme) -> dict[str, ox.NamedNode]:
-    """The user vocabulary graphs in the store, by name, sorted."""
+    """The user vocabulary graphs in the store, by name, sorted.
+
+    Found by index lookup, not by listing every named graph (one per source): each user
+    vocabulary graph states ``<graph> rdf:type skos:ConceptScheme`` in itself
+    (:func:`_graph_triples`), so the quads of that pattern name them all.
+    """
     prefix = iris.vocabulary_graph() + _USER
-    found = {g.value[len(prefix):]: g for g in store.named_graphs() if g.value.startswith(prefix)}
+    found = {}
+    for quad in store.quads_matching(None, iri(RDF.type), iri(SKOS.ConceptScheme), None):
+        graph = quad.graph_name
+        if isinstance(graph, ox.NamedNode) and quad.subject == graph and graph.value.startswith(prefix):
+            found[graph.value[len(prefix):]] = graph
     return dict(sorted(found.items()))
 
 
