@@ -1,7 +1,8 @@
 """Stores: the backend protocol and its implementations.
 
 :class:`~kb.store.backend.StoreBackend` is what the KB needs from a quad store;
-:class:`~kb.store.oxigraph.OxigraphStore` (embedded, on disk or in memory) is the default.
+:class:`~kb.store.oxigraph.OxigraphStore` (embedded, on disk or in memory) is the default;
+:class:`~kb.store.remote.RemoteStore` is a SPARQL 1.1 server (a location starting with http:// or https://).
 ``KBStore`` is the name earlier releases used for the Oxigraph store, kept as an alias.
 """
 
@@ -11,9 +12,10 @@ import os
 
 from kb.store.backend import MEMORY, SelectResult, StoreBackend, Term, default_store_path
 from kb.store.oxigraph import OxigraphStore, rdf_format
+from kb.store.remote import RemoteStore, is_remote
 
 __all__ = [
-    "MEMORY", "KBStore", "OxigraphStore", "SelectResult", "StoreBackend", "Term", "default_store_path", "open_store",
+    "MEMORY", "KBStore", "OxigraphStore", "RemoteStore", "SelectResult", "StoreBackend", "Term", "default_store_path", "open_store",
     "rdf_format",
 ]
 
@@ -21,9 +23,16 @@ KBStore = OxigraphStore
 
 
 def open_store(location: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> StoreBackend:
-    """Open the store at ``location`` (a directory or ``:memory:``), or at :func:`default_store_path`.
+    """Open the store at ``location`` (a directory, ``:memory:`` or a server URL), or at :func:`default_store_path`.
+
+    A location starting with ``http://`` or ``https://`` is a SPARQL 1.1 server
+    (:class:`~kb.store.remote.RemoteStore`; endpoints and credentials from the environment,
+    see ``docs/remote-store.md``); read-only, it refuses updates.
 
     :raises StoreError: when the store cannot be opened (missing when read-only, locked by
-        another writer, not a store).
+        another writer, not a store, a server that does not answer).
     """
-    return OxigraphStore.open(default_store_path() if location is None else location, read_only=read_only)
+    chosen = default_store_path() if location is None else location
+    if isinstance(chosen, str) and is_remote(chosen):
+        return RemoteStore.open(chosen, read_only=read_only)
+    return OxigraphStore.open(chosen, read_only=read_only)
