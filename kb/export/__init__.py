@@ -18,19 +18,25 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
-
-import pyoxigraph as ox
+from typing import IO, TYPE_CHECKING, Any
 
 from kb.errors import ExportError
-from kb.export.kgx import KgxReport, write_kgx
-from kb.export.network import GRAPH_FORMATS, to_networkx, write_graph
-from kb.export.rdf import RDF_FORMATS, write_rdf, write_triples
-from kb.export.tables import TABLE_FORMATS, write_table
-from kb.query.rows import QueryTarget
-from kb.store import StoreBackend
+
+if TYPE_CHECKING:  # the writers are imported when a format is written (networkx and the KGX writer are heavy)
+    import pyoxigraph as ox
+
+    from kb.export.kgx import KgxReport
+    from kb.query.rows import QueryTarget
+    from kb.store import StoreBackend
 
 __all__ = ["ExportFormat", "ExportResult", "EXPORT_FORMATS", "export", "export_format", "write_triples"]
+
+#: The formats of each family, as the writers name them (kb.export.rdf.RDF_FORMATS,
+#: kb.export.tables.TABLE_FORMATS, kb.export.network.GRAPH_FORMATS; tests/unit/test_startup.py
+#: checks they agree), listed here so the table is built without importing the writers.
+_RDF_FORMATS = ("nquads", "trig", "jsonld", "turtle", "nt", "xml")
+_TABLE_FORMATS = ("evidence-csv", "adverse-events-csv")
+_GRAPH_FORMATS = ("graphml", "gexf", "node-link", "cytoscape")
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,9 @@ _DESCRIPTIONS = {
 }
 
 EXPORT_FORMATS: tuple[ExportFormat, ...] = (
-    *(ExportFormat(name, "rdf", True, False, _DESCRIPTIONS[name]) for name in RDF_FORMATS),
-    *(ExportFormat(name, "table", False, False, _DESCRIPTIONS[name]) for name in TABLE_FORMATS),
-    *(ExportFormat(name, "network", False, False, _DESCRIPTIONS[name]) for name in GRAPH_FORMATS),
+    *(ExportFormat(name, "rdf", True, False, _DESCRIPTIONS[name]) for name in _RDF_FORMATS),
+    *(ExportFormat(name, "table", False, False, _DESCRIPTIONS[name]) for name in _TABLE_FORMATS),
+    *(ExportFormat(name, "network", False, False, _DESCRIPTIONS[name]) for name in _GRAPH_FORMATS),
     ExportFormat("kgx", "kgx", True, True, _DESCRIPTIONS["kgx"]),
 )
 
@@ -112,15 +118,31 @@ def export(
     if row.to_directory:
         if not isinstance(output, Path):
             raise ExportError(f"--format {row.name} writes several files: give their directory with -o DIR")
+        from kb.export.kgx import write_kgx
+
         return ExportResult(row.name, kgx=write_kgx(target, output, source_id=source_id, knowledge_source=infores))
     sink: IO[bytes] | Path = output if output is not None else sys.stdout.buffer
     store: StoreBackend = target.store if hasattr(target, "store") else target
     if row.family == "rdf":
+        from kb.export.rdf import write_rdf
+
         write_rdf(store, sink, format=row.name, graph=graph)
         return ExportResult(row.name)
     if row.family == "table":
+        from kb.export.tables import write_table
+
         return ExportResult(row.name, rows=write_table(target, sink, format=row.name))
+    from kb.export.network import to_networkx, write_graph
+
     write_graph(to_networkx(target), sink, format=row.name)
     return ExportResult(row.name)
+
+
+def write_triples(triples: list[ox.Triple], output: IO[bytes] | Path, *, format: str) -> None:
+    """Write ``triples`` (a CONSTRUCT template's graph) as Turtle, N-Triples, RDF/XML or JSON-LD
+    (:func:`kb.export.rdf.write_triples`, imported on first use)."""
+    from kb.export.rdf import write_triples as write
+
+    write(triples, output, format=format)
 
 
