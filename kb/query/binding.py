@@ -19,10 +19,10 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from kb.errors import KBError, ParameterError, UnknownTermError
-from kb.identifiers import normalize_doi, normalize_nct, normalize_pmid
-from kb.models.base import normalize_partial_date
 from kb.query.templates import Parameter, Template
-from kb.rdf.terms import partial_date
+
+# kb.identifiers (pydantic), kb.models and kb.rdf are imported where a value needs them: a
+# template with only string, number and concept parameters runs without them.
 
 __all__ = ["ConceptResolver", "bind_parameters"]
 
@@ -90,9 +90,17 @@ def _to_term(template: Template, parameter: Parameter, value: object, vocabulary
             return _date(value)
         if parameter.type == "iri":
             return _iri(value)
-        normalize = {"doi": normalize_doi, "pmid": normalize_pmid, "nct": normalize_nct}.get(parameter.type)
         text = _text(value)
-        return ox.Literal(normalize(text) if normalize else text)
+        if parameter.type in ("doi", "pmid", "nct"):
+            from kb.identifiers import normalize_doi, normalize_nct, normalize_pmid
+
+            normalize = {"doi": normalize_doi, "pmid": normalize_pmid, "nct": normalize_nct}[parameter.type]
+            return ox.Literal(normalize(text))
+        if parameter.type == "trial":
+            # NCT ids and acronyms are matched in upper case; done here so the template binds the
+            # key its pattern uses (a key computed in SPARQL is not an index lookup in Oxigraph).
+            return ox.Literal(text.upper())
+        return ox.Literal(text)
     except UnknownTermError as error:
         raise UnknownTermError(f"{where}: {error}") from error
     except (KBError, ValueError) as error:  # IdentifierError is both; pyoxigraph raises ValueError
@@ -143,6 +151,9 @@ def _decimal(value: object) -> str:
 
 def _date(value: object) -> ox.Literal:
     # xsd:date, or xsd:gYearMonth / xsd:gYear for a partial date, as the mapping writes them.
+    from kb.models.base import normalize_partial_date
+    from kb.rdf.terms import partial_date
+
     return partial_date(normalize_partial_date(value if isinstance(value, Date) else _text(value)))
 
 

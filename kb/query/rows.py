@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any, NamedTuple, Optional, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Protocol, cast
 
 import pyoxigraph as ox
 
 from kb.errors import QueryError
 from kb.query.binding import ConceptResolver, bind_parameters
 from kb.query.templates import COLUMN_TYPES, Template, load_template
-from kb.store import SelectResult, StoreBackend, Term
+
+if TYPE_CHECKING:  # annotations only: a template's text and rows need no store module
+    from kb.store import SelectResult, StoreBackend, Term
 
 #: What a template runs over: a store, or anything with ``store`` and ``vocabulary``
 #: attributes (a :class:`kb.KnowledgeBase`).
@@ -74,7 +76,7 @@ def run_template(
         raise QueryError(f"{template.name} is a CONSTRUCT template: it returns a graph (kb export --query {template.name})")
     store, vocabulary = _target(target, vocabulary)
     bindings = bind_parameters(template, params or {}, vocabulary=vocabulary)
-    return to_rows(template, store.select(template.text, bindings))
+    return to_rows(template, store.select(template.text_for(_given(template, bindings)), bindings))
 
 
 def construct_template(
@@ -90,7 +92,12 @@ def construct_template(
         raise QueryError(f"{template.name} is a SELECT template: it returns rows (kb query {template.name})")
     store, vocabulary = _target(target, vocabulary)
     bindings = bind_parameters(template, params or {}, vocabulary=vocabulary)
-    return list(dict.fromkeys(store.construct(template.text, bindings)))
+    return list(dict.fromkeys(store.construct(template.text_for(_given(template, bindings)), bindings)))
+
+
+def _given(template: Template, bindings: Mapping[str, object]) -> set[str]:
+    """The names of the parameters that bind a value (given, or defaulted)."""
+    return {name for name, parameter in template.parameters.items() if parameter.variable in bindings}
 
 
 def to_rows(template: Template, result: SelectResult) -> list[Row]:

@@ -14,22 +14,22 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kb.errors import QueryError
 from kb.paths import queries_dir
-from kb.vocab import CATEGORIES
+
+# yaml and kb.vocab (CATEGORIES; it imports the CURIE converter) are imported when a header is
+# first read: each file is read once per version (_load is cached), and only when asked for.
 
 __all__ = ["PARAMETER_TYPES", "COLUMN_TYPES", "Parameter", "Template", "load_template", "iter_templates"]
 
 #: The parameter types a template header may declare.
-PARAMETER_TYPES: tuple[str, ...] = ("concept", "string", "integer", "decimal", "date", "doi", "pmid", "nct", "iri")
+PARAMETER_TYPES: tuple[str, ...] = ("concept", "string", "integer", "decimal", "date", "doi", "pmid", "nct", "trial", "iri")
 #: Column types and the Python type of their values (dates and times are ISO strings).
 COLUMN_TYPES: dict[str, type] = {"string": str, "integer": int, "decimal": float, "boolean": bool, "date": str, "datetime": str, "iri": str}
 
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _VARIABLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_HEADER_KEYS = {"summary", "description", "parameters", "one_of", "columns"}
+_HEADER_KEYS = {"summary", "description", "parameters", "one_of", "selector", "columns"}
 _PARAMETER_KEYS = {"type", "category", "variable", "description", "default", "required"}
 
 
@@ -58,11 +58,80 @@ class Template:
     path: Path
     description: str = ""
     one_of: tuple[str, ...] = field(default=())
+    #: Parameters that may select the rows, most selective first. The query's UNION of branches
+    #: marked ``# when: NAME`` (and one ``# when: none``) keeps only the branch of the first one
+    #: given (:meth:`text_for`), so the query starts from an index lookup on it.
+    selector: tuple[str, ...] = field(default=())
+
+    def text_for(self, given: set[str]) -> str:
+        """The query text to run when the parameters ``given`` are given (by parameter name).
+
+        Oxigraph evaluates every branch of a UNION, bound variables or not, so a branch for a
+        parameter that was not given would scan the store: only the selected branch is kept.
+        """
+        if not self.selector:
+            return self.text
+        chosen = next((name for name in self.selector if name in given), "none")
+        return keep_branch(self.text, chosen)
 
     @property
     def form(self) -> str:
         """The query form: ``"select"``, or ``"construct"`` for templates that return a graph."""
         return query_form(self.text)
+
+
+_WHEN = re.compile(r"^\s*# when: ([a-z_]+)\s*$", re.MULTILINE)
+_UNION = re.compile(r"\}\s*UNION\s*\{")
+
+
+def _top_level_branches(union: str) -> list[str]:
+    """The bodies of ``A } UNION { B } UNION { C``, split only where the braces are at the top level."""
+    branches, depth, begin, index = [], 0, 0, 0
+    while index < len(union):
+        char = union[index]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                separator = _UNION.match(union, index)
+                if separator is None:
+                    raise QueryError("a selector UNION must be '{ ... } UNION { ... }'")
+                branches.append(union[begin:index])
+                begin = index = separator.end()
+                continue
+            depth -= 1
+        index += 1
+    branches.append(union[begin:])
+    return branches
+
+
+def keep_branch(text: str, chosen: str) -> str:
+    r"""``text`` with its selector UNION reduced to the branch marked ``# when: chosen``.
+
+    >>> print(keep_branch("W {\n  {\n    # when: none\n    A\n  } UNION {\n    # when: drug\n    B\n  }\n  C }", "drug"))
+    W {
+      {
+        # when: drug
+        B
+      }
+      C }
+    """
+    marks = list(_WHEN.finditer(text))
+    if not marks:
+        raise QueryError("a template with a 'selector' needs UNION branches marked '# when: NAME'")
+    start = text.rindex("{", 0, marks[0].start())
+    depth, end = 0, start
+    while True:  # the end of the UNION: the brace that closes the last marked branch
+        char = text[end]
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0 and end > marks[-1].start():
+            break
+        end += 1
+    branches = _top_level_branches(text[start + 1 : end])
+    picked = [branch for branch in branches if (m := _WHEN.search(branch)) and m.group(1) == chosen]
+    if len(picked) != 1:
+        raise QueryError(f"a template's selector UNION has no single branch '# when: {chosen}'")
+    return text[:start] + "{" + picked[0] + "}" + text[end + 1 :]
 
 
 _FORM = re.compile(r"^\s*(SELECT|CONSTRUCT|DESCRIBE|ASK)\b", re.IGNORECASE | re.MULTILINE)
@@ -124,10 +193,15 @@ def _load(path: Path, _mtime_ns: int, _size: int) -> Template:
     one_of = header.get("one_of") or []
     if not isinstance(one_of, list) or any(p not in parameters for p in one_of):
         raise QueryError(f"{where} 'one_of' must list declared parameters, got {one_of!r}")
+    selector = header.get("selector") or []
+    if not isinstance(selector, list) or any(p not in parameters for p in selector):
+        raise QueryError(f"{where} 'selector' must list declared parameters, got {selector!r}")
+    for branch in [*selector, "none"] if selector else []:
+        keep_branch(text, branch)  # every branch must be there
     description = header.get("description") or ""
     if not isinstance(description, str):
         raise QueryError(f"{where} 'description' must be text")
-    return Template(path.stem, summary.strip(), parameters, dict(columns), text, path, description.strip(), tuple(one_of))
+    return Template(path.stem, summary.strip(), parameters, dict(columns), text, path, description.strip(), tuple(one_of), tuple(selector))
 
 
 def _parse_header(text: str, path: Path) -> dict[str, Any]:
@@ -138,6 +212,8 @@ def _parse_header(text: str, path: Path) -> dict[str, Any]:
         lines.append(line[3:] if line.startswith("#+ ") else line[2:])
     if not lines:
         raise QueryError(f"{path.name}: no '#+' YAML header at the top of the file")
+    import yaml
+
     try:
         header = yaml.safe_load("\n".join(lines))
     except yaml.YAMLError as error:
@@ -162,6 +238,8 @@ def _parameter(name: object, spec: object, where: str) -> Parameter:
         raise QueryError(f"{where} parameter name {name!r} is not a SPARQL variable name")
     if not isinstance(spec, dict) or set(spec) - _PARAMETER_KEYS:
         raise QueryError(f"{where} parameter {name!r} must be a mapping with keys among {sorted(_PARAMETER_KEYS)}")
+    from kb.vocab import CATEGORIES
+
     kind, category = spec.get("type"), spec.get("category")
     if kind not in PARAMETER_TYPES:
         raise QueryError(f"{where} parameter {name!r}: type must be one of {', '.join(PARAMETER_TYPES)}, got {kind!r}")
