@@ -36,10 +36,8 @@ __all__ = ["RemoteSettings", "RemoteStore", "is_remote"]
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _JSON = "application/sparql-results+json"
 #: Graphs Virtuoso keeps for itself: never a KB source, left out of graph lists and counts.
-_VIRTUOSO_SYSTEM_GRAPHS = (
-    "http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
-    "http://www.w3.org/2002/07/owl#", "http://localhost:8890/",
-)
+_VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/",
+                           "http://www.w3.org/2002/07/owl#", "http://localhost:8890/")
 _FORM_RE = re.compile(r"#[^\n]*|\"\"\".*?\"\"\"|'''.*?'''|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|<[^<>\s]*>|"
                       r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE | re.DOTALL)
 
@@ -222,8 +220,7 @@ class RemoteStore:
         if form == "SELECT":
             return ox.parse_query_results(_results_json(self._select(text)), ox.QueryResultsFormat.JSON)  # type: ignore[return-value]
         if form == "ASK":
-            answer = self.ask(text)
-            return ox.parse_query_results(json.dumps({"head": {}, "boolean": answer}).encode(), ox.QueryResultsFormat.JSON)  # type: ignore[return-value]
+            return ox.parse_query_results(json.dumps({"head": {}, "boolean": self.ask(text)}).encode(), ox.QueryResultsFormat.JSON)  # type: ignore[return-value]
         return self.construct(text)
 
     def _json(self, response: requests.Response) -> dict[str, Any]:
@@ -240,7 +237,7 @@ class RemoteStore:
         kind = (response.headers.get("Content-Type") or "").split(";")[0].strip()
         rdf = ox.RdfFormat.from_media_type(kind) or ox.RdfFormat.N_TRIPLES
         try:
-            for item in ox.parse(_blank_labels(response.content) if rdf == ox.RdfFormat.N_TRIPLES else response.content, rdf):
+            for item in ox.parse(response.content, rdf):
                 yield item.triple if isinstance(item, ox.Quad) else item
         except SyntaxError as error:
             raise StoreError(f"the SPARQL endpoint {_shown(url)} sent {kind or 'RDF'} kb cannot read: {error}") from None
@@ -337,7 +334,6 @@ class RemoteStore:
 
     def load(self, source: IO[bytes] | bytes | str | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
         """Parse an RDF document here and add it in batches (quad formats keep their graphs)."""
-        self._check_writable()
         rdf = rdf_format(format)
         target = graph if graph is not None else ox.DefaultGraph()
         try:
@@ -352,6 +348,15 @@ class RemoteStore:
         except OSError as error:
             raise StoreError(f"load failed: {error}") from error
         self.bulk_extend(quads)
+
+    def bulk_load(self, source: IO[bytes] | bytes | Path, *, format: str) -> None:
+        """As :meth:`load`: batches of ``KB_STORE_BATCH`` quads, each its own request (no transaction)."""
+        self.load(source, format=format)
+
+    def drop_graphs(self, graphs: Iterable[ox.NamedNode]) -> None:
+        """Delete several graphs (absent ones are ignored) in one Update request."""
+        if update := " ;\n".join(f"DROP SILENT GRAPH {graph}" for graph in graphs):
+            self._post_update(update)
 
     def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads, ``KB_STORE_BATCH`` per request (Graph Store POST of N-Quads where there is one)."""
@@ -368,7 +373,7 @@ class RemoteStore:
 
 _FIELDS = {"s": "subject", "p": "predicate", "o": "object", "g": "graph_name"}
 #: Triples per INSERT DATA operation: Virtuoso compiles each to SQL and refuses very long ones.
-_PER_OPERATION = 2_000
+_PER_OPERATION = 500
 
 
 def _inserts(quads: list[ox.Quad]) -> list[str]:
@@ -404,11 +409,6 @@ def _blank(label: str) -> ox.BlankNode:
         return ox.BlankNode(label)
     except ValueError:
         return ox.BlankNode(re.sub(r"[^A-Za-z0-9]", "_", label.removeprefix("nodeID://")) or "b")
-
-
-def _blank_labels(body: bytes) -> bytes:
-    """N-Triples with Virtuoso's ``<nodeID://b1>`` / ``_:nodeID://b1`` blank nodes made valid labels."""
-    return re.sub(rb"(?:<|_:)nodeID://([A-Za-z0-9_]+)>?", rb"_:\1", body) if b"nodeID://" in body else body
 
 
 def _term(binding: Mapping[str, Any]) -> Term:
