@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
-from kb.knowledge_base import KnowledgeBase
-from kb.rdf import IriScheme, default_base
-from kb.store import default_store_path
+if TYPE_CHECKING:  # imported by open_kb: `kb --help` and argument errors need none of the KB
+    from kb.knowledge_base import KnowledgeBase
 
 __all__ = ["Settings", "settings", "open_kb"]
 
@@ -22,6 +22,8 @@ class Settings:
 
     @property
     def store_path(self) -> str:
+        from kb.store import default_store_path
+
         return self.store or default_store_path()
 
 
@@ -33,6 +35,9 @@ def settings(ctx: typer.Context) -> Settings:
 
 def open_kb(ctx: typer.Context, *, read_only: bool = False) -> KnowledgeBase:
     """Open the selected knowledge base (read-only for commands that only read)."""
+    from kb.knowledge_base import KnowledgeBase
+    from kb.rdf import IriScheme, default_base
+
     chosen = settings(ctx)
     try:
         base = chosen.base or default_base()

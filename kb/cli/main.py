@@ -5,20 +5,111 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Annotated
+from collections.abc import Iterator, MutableMapping
+from importlib import import_module
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
-from kb.cli import graph_cmd, ingest_cmd, query_cmd, quickstart_cmd, store_cmd, vocab_cmd
 from kb.cli.context import Settings
 from kb.errors import KBError
 
-__all__ = ["app", "main"]
+if TYPE_CHECKING:
+    from typer._click import Command, Context, HelpFormatter  # typer's own click (typer >= 0.20 vendors it)
+
+__all__ = ["app", "main", "COMMANDS"]
+
+#: The sub-commands, in the order ``kb --help`` lists them: name -> (module, the help line
+#: ``kb --help`` shows). A module is imported when one of its commands runs or shows its own
+#: help, so ``kb query`` never imports networkx, the ingest readers or the export writers. A
+#: module either has ``register(app)`` or is a ``typer.Typer`` named ``app`` added under the name.
+#: tests/unit/test_startup.py checks each help line against the command's own.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("kb.cli.store_cmd", "Create the store (if needed) and load the ontology and vocabularies."),
+    "stats": ("kb.cli.store_cmd", "Counts of sources, publications, trials, findings and statements."),
+    "sparql": ("kb.cli.store_cmd", "Run a SPARQL query over the union of all graphs; print SPARQL 1.1 results."),
+    "export": ("kb.cli.store_cmd", "Export the KB (or one source, or a CONSTRUCT template's graph) as RDF, KGX, graph files or evidence tables (CSV)."),
+    "validate": ("kb.cli.store_cmd", "Check the KB against the SHACL shapes in ontology/shapes.ttl."),
+    "schema": ("kb.cli.store_cmd", "Print the JSON Schema of findings files, for curators and extraction tools."),
+    "query": ("kb.cli.query_cmd", "Run a query template from the catalogue (queries/*.rq)."),
+    "quickstart": ("kb.cli.quickstart_cmd", "Load the bundled MM-009/MM-010 examples into the store and print answers from the catalogue."),
+    "sources": ("kb.cli.store_cmd", "List or remove source records (one named graph each)."),
+    "ingest": ("kb.cli.ingest_cmd", "Ingest source records into the KB."),
+    "graph": ("kb.cli.graph_cmd", "Network analyses over the KB's entities."),
+    "vocab": ("kb.cli.vocab_cmd", "User vocabularies: names the next ingest resolves through."),
+}
+
+
+def load_commands(module_name: str, name: str) -> dict[str, Command]:
+    """The click commands ``module_name`` defines: all its ``register`` adds, or its ``app`` as ``name``."""
+    module = import_module(module_name)
+    holder = typer.Typer()
+    if hasattr(module, "register"):
+        module.register(holder)
+    else:
+        holder.add_typer(module.app, name=name)
+    return dict(typer.main.get_group(holder).commands)
+
+
+class _LazyCommands(MutableMapping[str, "Command"]):
+    """The root group's commands: every name of :data:`COMMANDS` is a key; a value is built
+    (its module imported) when it is first looked up."""
+
+    def __init__(self, loaded: MutableMapping[str, Command]) -> None:
+        self.loaded = dict(loaded)
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self.loaded and name in COMMANDS:
+            module_name = COMMANDS[name][0]
+            built = load_commands(module_name, name)
+            self.loaded.update({n: c for n, c in built.items() if COMMANDS.get(n, ("",))[0] == module_name and n not in self.loaded})
+        return self.loaded[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self.loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*COMMANDS, *self.loaded]))
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self.loaded))
+
+
+class LazyGroup(TyperGroup):
+    """The ``kb`` group: sub-commands imported when used; ``kb --help`` lists them from :data:`COMMANDS`."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands(self.commands)
+        self._listing = False
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(self.commands)
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        commands = self.commands
+        if self._listing and isinstance(commands, _LazyCommands) and cmd_name not in commands.loaded and cmd_name in COMMANDS:
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])  # a stand-in for the listing
+        return commands.get(cmd_name)
+
+    def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="kb",
+    cls=LazyGroup,
     help="trial-evidence-kb: a knowledge base of clinical-trial evidence, traceable to its sources.",
     no_args_is_help=True,
     add_completion=False,
@@ -39,14 +130,6 @@ def _global_options(
     ] = None,
 ) -> None:
     ctx.obj = Settings(store=store, base=base)
-
-
-store_cmd.register(app)
-app.add_typer(ingest_cmd.app, name="ingest")
-app.add_typer(graph_cmd.app, name="graph")
-app.add_typer(vocab_cmd.app, name="vocab")
-query_cmd.register(app)
-quickstart_cmd.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,13 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from kb.ingestion import LoadReport
+if TYPE_CHECKING:
+    from kb.ingestion import LoadReport
 
 __all__ = ["RowFormat", "print_rows", "print_report", "stderr_console"]
 

@@ -17,7 +17,6 @@ from kb.cli.context import open_kb
 from kb.cli.output import RowFormat, print_rows
 from kb.errors import KBError, ValidationFailed
 from kb.export import EXPORT_FORMATS
-from kb.models import FindingsDocument
 from kb.query import load_template
 
 __all__ = ["register"]
@@ -150,6 +149,8 @@ def stats(
 
 def schema() -> None:
     """Print the JSON Schema of findings files, for curators and extraction tools."""
+    from kb.models import FindingsDocument  # the pydantic models: only this command needs them
+
     json.dump(FindingsDocument.model_json_schema(), sys.stdout, indent=2)
     sys.stdout.write("\n")
 

@@ -13,8 +13,6 @@ from rich.markup import escape
 from kb.cli.context import open_kb, settings
 from kb.cli.output import RowFormat, print_rows
 from kb.formats import VOCABULARY_FORMATS
-from kb.rdf import IriScheme, default_base
-from kb.vocab.stored import list_vocabularies
 
 __all__ = ["app"]
 
@@ -77,6 +75,9 @@ def list_(
         with open_kb(ctx, read_only=True) as kb:
             vocabularies = kb.vocab.list()
     else:  # no store yet: the bundled vocabularies alone, without creating one
+        from kb.rdf import IriScheme, default_base
+        from kb.vocab.stored import list_vocabularies
+
         vocabularies = list_vocabularies(None, IriScheme(settings(ctx).base or default_base()))
     rows = [(v.name, v.kind, v.concepts, v.extended, v.categories, v.source) for v in vocabularies]
     print_rows(("name", "kind", "concepts", "extended", "categories", "source"), rows, fmt)
