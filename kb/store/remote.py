@@ -158,7 +158,7 @@ class RemoteStore:
                     raise StoreError(f"the SPARQL {role} endpoint {_shown(url)} did not answer within {self.settings.timeout:g}s") from None
             except requests.RequestException as error:
                 if attempt == retries:
-                    reason = str(error).split(":")[-1].strip(" ')>") or type(error).__name__
+                    reason = str(error).split(":")[-1].strip(" '\")>") or type(error).__name__
                     raise StoreError(f"cannot reach the SPARQL {role} endpoint {_shown(url)}: {reason}") from None
             time.sleep(0.2 * 2 ** attempt)
         if response.status_code < 300:

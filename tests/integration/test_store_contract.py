@@ -44,7 +44,7 @@ CONCATENATED = {("publication", "sources"): " ", ("unresolved", "name"): " | ", 
 #: Templates Virtuoso 7.2 (Debian's virtuoso-opensource) answers wrongly: expected failures, with why.
 VIRTUOSO_WRONG = {
     "adverse_events": "Virtuoso 7.2 leaves the comparator arm unbound in 3 of 11 rows (an OPTIONAL holding a FILTER) "
-                      "and finds no trial through tekb:pools?/(tekb:registryId|tekb:acronym)",
+                      "and answers no row when a trial is given (matched through tekb:pools?/(registryId|acronym))",
     "publication": "Virtuoso 7.2 fails with SQ156 'Internal Optimized compiler error: Bad dfe in sqlo_place_exp'",
 }
 #: Where a server may order rows differently: templates without a total ORDER BY (compared sorted).
