@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from kb.errors import SourceNotFoundError
 from kb.export import ExportResult, export, write_triples
-from kb.ingestion import IngestRunner, LoadReport, ProgressHook, Sink, StoreSink
+from kb.ingestion import BulkStoreSink, IngestRunner, LoadReport, NQuadsEmitSink, ProgressHook, Sink
 from kb.models import FindingsDocument
 from kb.query import construct_template, run_template
 from kb.rdf import IriScheme, default_base
@@ -135,9 +135,9 @@ class KnowledgeBase:
     # -- ingest ---------------------------------------------------------------------------------
     def runner(self, *, sink: Sink | None = None, progress: ProgressHook | None = None, generated_at: datetime | None = None) -> IngestRunner:
         """An :class:`~kb.ingestion.IngestRunner` with this KB's IRIs and vocabulary, writing to ``sink``
-        (default: this KB's store)."""
+        (default: this KB's store, in batches through its bulk loader: :class:`~kb.ingestion.BulkStoreSink`)."""
         vocabulary = self.vocabulary
-        target = sink or StoreSink(self.store, iris=self.iris, vocabulary=vocabulary)
+        target = sink or BulkStoreSink(self.store, iris=self.iris, vocabulary=vocabulary)
         return IngestRunner(target, iris=self.iris, vocabulary=vocabulary, generated_at=generated_at, progress=progress)
 
     def ingest(
@@ -147,16 +147,23 @@ class KnowledgeBase:
         *,
         progress: ProgressHook | None = None,
         generated_at: datetime | None = None,
+        emit: str | os.PathLike[str] | None = None,
     ) -> LoadReport:
         """Read files with a reader (by name: ``findings``, ``pubmed``, ``ris`` ...) and load every good record.
 
         A file that cannot be read loads nothing; bad records are skipped; both are in the
-        report's ``failed``. Each record is one source graph, swapped in atomically.
+        report's ``failed``. Each record is one source graph; each file is read once, and its
+        sources reach the store in batches through the bulk loader, each graph's content-hash
+        marker last (``kb.ingestion.bulk``: a killed run is repaired by the next one).
+
+        ``emit``, a directory, writes N-Quads files there instead (one per input file, and
+        ``vocabulary.nq``): the store is not written, and publications merge within the run.
 
         :raises KBError: when no reader has that name.
         """
         chosen = get_reader(reader) if isinstance(reader, str) else reader
-        return self.runner(progress=progress, generated_at=generated_at).ingest_files(chosen, [Path(p) for p in paths])
+        sink = None if emit is None else NQuadsEmitSink(emit, iris=self.iris, vocabulary=self.vocabulary)
+        return self.runner(sink=sink, progress=progress, generated_at=generated_at).ingest_files(chosen, [Path(p) for p in paths])
 
     def fetch(
         self,

@@ -15,11 +15,12 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kb.cli.context import open_kb
+from kb.cli.context import open_kb, settings
 from kb.cli.output import print_report, stderr_console
-from kb.errors import KBError
+from kb.errors import KBError, StoreError
 from kb.formats import INPUT_FORMATS, InputMode
 from kb.ingestion import Advance, LoadReport, ProgressHook
+from kb.knowledge_base import KnowledgeBase
 from kb.models import FindingsDocument
 
 __all__ = ["app", "read_id_list", "registry_pmids"]
@@ -45,7 +46,7 @@ def progress_bar(enabled: bool) -> Iterator[ProgressHook]:
         transient=True,
     )
 
-    def start(label: str, total: int) -> Advance:
+    def start(label: str, total: int | None) -> Advance:
         task = progress.add_task(label, total=total, rate="")
 
         def advance() -> None:
@@ -78,15 +79,39 @@ def _finish(report: LoadReport, quiet: bool, as_json: bool) -> None:
         raise typer.Exit(code=1)
 
 
+def _emit_kb(ctx: typer.Context) -> KnowledgeBase:
+    """For ``--emit``: the store opened read-only (for its user vocabularies) if there is one, else an empty KB."""
+    try:
+        return open_kb(ctx, read_only=True)
+    except StoreError:
+        return KnowledgeBase.memory(base=settings(ctx).base)
+
+
 def _file_command(reader_name: str, help_text: str, file_help: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         files: Annotated[list[Path], typer.Argument(help=file_help, exists=True, dir_okay=False)],
+        emit: Annotated[
+            str | None,
+            typer.Option("--emit", help="Write 'nquads' files to -o DIR (one per input file, and vocabulary.nq) instead of the store."),
+        ] = None,
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="The directory for --emit.", file_okay=False)] = None,
         quiet: Quiet = False,
         as_json: AsJson = False,
     ) -> None:
-        with open_kb(ctx) as kb, progress_bar(not (quiet or as_json)) as progress:
-            report = kb.ingest(reader_name, files, progress=progress)
+        if emit is None:
+            if output is not None:
+                raise typer.BadParameter("-o/--output goes with --emit nquads", param_hint="--output")
+            with open_kb(ctx) as kb, progress_bar(not (quiet or as_json)) as progress:
+                report = kb.ingest(reader_name, files, progress=progress)
+        else:
+            if emit.lower() not in ("nquads", "nq"):
+                raise typer.BadParameter(f"cannot emit {emit!r}: use nquads", param_hint="--emit")
+            if output is None:
+                raise typer.BadParameter("--emit needs -o DIR", param_hint="--output")
+            # The store is never written: opened read-only (user vocabularies) when it exists.
+            with _emit_kb(ctx) as kb, progress_bar(not (quiet or as_json)) as progress:
+                report = kb.ingest(reader_name, files, progress=progress, emit=output)
         _finish(report, quiet, as_json)
 
     command.__doc__ = help_text

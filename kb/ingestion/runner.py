@@ -6,10 +6,14 @@ graph with the KB's IRI scheme and vocabulary, and hands it to a :class:`~kb.ing
 (the store, or a list in tests). What happened comes back as a :class:`LoadReport`; nothing
 here prints.
 
-A run reads all its input before it writes: each file is read to its end first (streamed,
-nothing kept), so a file that turns out malformed halfway loads nothing; fetched records are
-all fetched before the first is written. Single bad records are skipped and reported, and do
-not stop the others.
+A file that turns out malformed halfway loads nothing, and fetched records are all fetched
+before the first is written. With a :class:`~kb.ingestion.sinks.FileScopedSink` (the bulk
+store sink, the N-Quads emitter, the list sink) each file is read once: the sink keeps the
+file's sources apart (spooled) until the reader reaches the end, and forgets them when it
+fails. Other sinks (:class:`~kb.ingestion.sinks.StoreSink`) write as records come, so their
+files are read twice: to the end first (streamed, nothing kept), then again to load. Single
+bad records are skipped and reported, and do not stop the others. A file-scoped sink is also
+asked whether it holds a record's content already before the record is mapped.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 
 from kb.errors import KBError
 from kb.ingestion.report import LoadReport
-from kb.ingestion.sinks import Sink, StoreSink
+from kb.ingestion.sinks import FileScopedSink, Sink, StoreSink
 from kb.models import FindingsDocument
 from kb.rdf import IriScheme, document_to_graph
 from kb.readers import Fetcher, Reader, ReadNote, SkippedRecord
@@ -31,11 +35,11 @@ __all__ = ["IngestRunner", "ProgressHook", "Advance", "load_documents"]
 
 #: Advances a progress display by one record.
 Advance = Callable[[], None]
-#: ``(label, total) -> advance``: starts a progress display for one phase of a run.
-ProgressHook = Callable[[str, int], Advance]
+#: ``(label, total) -> advance``: starts a progress display for one phase of a run (total None: unknown).
+ProgressHook = Callable[[str, int | None], Advance]
 
 
-def _no_progress(_label: str, _total: int) -> Advance:
+def _no_progress(_label: str, _total: int | None) -> Advance:
     return lambda: None
 
 
@@ -60,26 +64,39 @@ class IngestRunner:
     def load(self, documents: Iterable[tuple[str | None, FindingsDocument]]) -> LoadReport:
         """Map and keep each ``(file name, document)``; a failing source is reported, the rest go on."""
         report = LoadReport()
+        scoped = self.sink if isinstance(self.sink, FileScopedSink) else None
+        if scoped is not None:
+            scoped.begin_file(None)
         for file_name, document in documents:
-            try:
-                mapped = document_to_graph(
-                    document,
-                    iris=self.iris,
-                    resolve=self._resolve,
-                    source_file=Path(file_name).name if file_name else None,
-                    generated_at=self.generated_at,
-                    known_publication=self.sink.known_publication,
-                    vocabulary_fingerprint=self.vocabulary.fingerprint,
-                )
-                loaded = self.sink.write(mapped, file_name)
-            except KBError as error:
-                report.failed.append((file_name or document.source.id, str(error)))
-                continue
-            report.loaded.append(loaded)
-            if loaded.status.value != "unchanged":
-                report.unresolved.extend(mapped.unresolved)
+            self._add(report, file_name, document, scoped)
+        if scoped is not None:
+            scoped.end_file()
         self.sink.finish()
         return report
+
+    def _add(self, report: LoadReport, file_name: str | None, document: FindingsDocument, scoped: FileScopedSink | None) -> None:
+        """Map one document and hand it to the sink (unless the sink holds its content already)."""
+        try:
+            loaded = scoped.unchanged(document, file_name) if scoped is not None else None
+            if loaded is not None:
+                report.loaded.append(loaded)
+                return
+            mapped = document_to_graph(
+                document,
+                iris=self.iris,
+                resolve=self._resolve,
+                source_file=Path(file_name).name if file_name else None,
+                generated_at=self.generated_at,
+                known_publication=self.sink.known_publication,
+                vocabulary_fingerprint=self.vocabulary.fingerprint,
+            )
+            loaded = self.sink.write(mapped, file_name)
+        except KBError as error:
+            report.failed.append((file_name or document.source.id, str(error)))
+            return
+        report.loaded.append(loaded)
+        if loaded.status.value != "unchanged":
+            report.unresolved.extend(mapped.unresolved)
 
     def _resolve(self, text: str, category: str) -> str | None:
         concept = self.vocabulary.resolve(text, category=category)
@@ -88,9 +105,40 @@ class IngestRunner:
     def ingest_files(self, reader: Reader, paths: Iterable[Path], *, label: str | None = None) -> LoadReport:
         """Read ``paths`` with ``reader`` and load every record that validates.
 
-        Each file is read to its end first, so a file that cannot be read loads nothing and is
-        reported; then the readable files are read again and loaded record by record.
+        A file that cannot be read to its end loads nothing and is reported. A file-scoped
+        sink gets each file read once; other sinks get it read to its end first, then again.
         """
+        if not isinstance(self.sink, FileScopedSink):
+            return self._ingest_files_twice(reader, paths, label=label)
+        sink = self.sink
+        report = LoadReport()
+        advance = self.progress(label or f"ingest {reader.name}", None)
+        for path in paths:
+            part = LoadReport()
+            sink.begin_file(str(path))
+            try:
+                for item in reader.read(path, vocabulary=self.vocabulary):
+                    if isinstance(item, SkippedRecord):
+                        part.failed.append((str(path), str(item)))
+                    elif isinstance(item, ReadNote):
+                        part.notes.append(str(item))
+                    else:
+                        self._add(part, str(path), item, sink)
+                        advance()
+            except KBError as error:
+                sink.abort_file()
+                report.failed.append((str(path), str(error)))
+                continue
+            except BaseException:
+                sink.abort_file()
+                raise
+            sink.end_file()
+            report.extend(part)
+        self.sink.finish()
+        return report
+
+    def _ingest_files_twice(self, reader: Reader, paths: Iterable[Path], *, label: str | None = None) -> LoadReport:
+        """Each file read to its end first (so a file that cannot be read loads nothing), then again to load."""
         failures: list[tuple[str, str]] = []
         notes: list[str] = []
         readable: list[tuple[Path, int]] = []

@@ -1,5 +1,9 @@
 """Where mapped source graphs go: a store (one transaction per source), or a list in tests.
 
+The bulk sinks (a store through its bulk loader, N-Quads files) are in :mod:`kb.ingestion.bulk`.
+A :class:`FileScopedSink` keeps each file's sources apart until the file has ended, so the
+runner reads its files once; the others (:class:`StoreSink`) get files read twice.
+
 A sink receives each source's graph once it has been validated and mapped. The store sink
 swaps the graph in as one transaction, so a source is either wholly the old one or wholly
 the new one; a source whose content hash is already stored is left untouched, so ingesting
@@ -13,7 +17,7 @@ from typing import Protocol, runtime_checkable
 import pyoxigraph as ox
 
 from kb.ingestion.report import LoadedSource, LoadStatus
-from kb.models import Publication
+from kb.models import FindingsDocument, Publication
 from kb.namespaces import FABIO, PRISM
 from kb.rdf import IriScheme, SourceGraph
 from kb.rdf.terms import iri
@@ -21,7 +25,7 @@ from kb.store import StoreBackend
 from kb.vocab import Vocabulary
 from kb.vocab.stored import ensure_vocabulary, stored_hash
 
-__all__ = ["Sink", "StoreSink", "ListSink", "FLUSH_EVERY", "known_publication"]
+__all__ = ["Sink", "FileScopedSink", "StoreSink", "ListSink", "FLUSH_EVERY", "known_publication"]
 
 #: Statements written between flushes of an on-disk store. RocksDB keeps writes in memory
 #: tables until they fill; flushing every ~100k statements keeps a 30,000-record ingest at a
@@ -44,6 +48,26 @@ class Sink(Protocol):
     def finish(self) -> None:
         """Called once after the last source."""
         ...
+
+
+@runtime_checkable
+class FileScopedSink(Protocol):
+    """A sink that keeps each file's sources apart until the file has been read to its end.
+
+    The runner reads such a sink's files once: ``begin_file``, a ``write`` per record, then
+    ``end_file`` when the reader reached the end, or ``abort_file`` when it failed (the file's
+    sources are then forgotten, as if never written).
+    """
+
+    def unchanged(self, document: FindingsDocument, file: str | None) -> LoadedSource | None:
+        """A report for ``document`` when the sink holds its content already (not mapped then)."""
+        ...
+
+    def begin_file(self, file: str | None) -> None: ...
+
+    def end_file(self) -> None: ...
+
+    def abort_file(self) -> None: ...
 
 
 def known_publication(store: StoreBackend, publication: Publication) -> str | None:
@@ -97,12 +121,37 @@ class StoreSink:
 
 
 class ListSink:
-    """Keeps mapped graphs in a list (for tests and dry runs); publications merge as in a store."""
+    """Keeps mapped graphs in a list (for tests and dry runs); publications merge as in a store.
+
+    It is file-scoped: a file that fails halfway leaves nothing in the list.
+    """
 
     def __init__(self) -> None:
         self.graphs: list[SourceGraph] = []
         self._publications: dict[tuple[str, str], str] = {}
         self.finished = False
+        self._file_start = 0
+        self._file_publications: list[tuple[str, str]] = []
+
+    def unchanged(self, document: FindingsDocument, file: str | None) -> LoadedSource | None:
+        """Never: a list keeps every graph it is given."""
+        return None
+
+    def begin_file(self, file: str | None) -> None:
+        """Remember where the file's graphs begin."""
+        self._file_start = len(self.graphs)
+        self._file_publications = []
+
+    def end_file(self) -> None:
+        """Keep the file's graphs."""
+        self._file_publications = []
+
+    def abort_file(self) -> None:
+        """Forget the file's graphs and the publications they named."""
+        del self.graphs[self._file_start:]
+        for key in self._file_publications:
+            self._publications.pop(key, None)
+        self._file_publications = []
 
     def known_publication(self, publication: Publication) -> str | None:
         """The node an earlier graph gave ``publication``, matched on DOI, then PMID."""
@@ -116,10 +165,14 @@ class ListSink:
         self.graphs.append(mapped)
         for triple in mapped.triples:
             if isinstance(triple.subject, ox.NamedNode) and isinstance(triple.object, ox.Literal):
+                key = None
                 if triple.predicate == iri(PRISM.doi):
-                    self._publications.setdefault(("doi", triple.object.value), triple.subject.value)
+                    key = ("doi", triple.object.value)
                 elif triple.predicate == iri(FABIO.hasPubMedId):
-                    self._publications.setdefault(("pmid", triple.object.value), triple.subject.value)
+                    key = ("pmid", triple.object.value)
+                if key is not None and key not in self._publications:
+                    self._publications[key] = triple.subject.value
+                    self._file_publications.append(key)
         return LoadedSource(mapped.source_id, LoadStatus.added, len(mapped.triples), file)
 
     def finish(self) -> None:

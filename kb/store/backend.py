@@ -130,6 +130,20 @@ class StoreBackend(Protocol):
         """Add many quads at once, without a transaction (for building fresh stores)."""
         ...
 
+    def bulk_load(self, source: IO[bytes] | bytes | Path, *, format: str) -> None:
+        """Add an RDF document's quads through the fastest path the store has, without a transaction.
+
+        A crash part-way may leave part of the document loaded: callers write what tells a
+        complete graph from an incomplete one last, in a transaction (``kb.ingestion.bulk``).
+
+        :raises StoreError: when the store is read-only, the input does not parse or the write fails.
+        """
+        ...
+
+    def drop_graphs(self, graphs: Iterable[ox.NamedNode]) -> None:
+        """Delete several graphs (absent ones are ignored) in one transaction."""
+        ...
+
     # -- lifecycle ------------------------------------------------------------------------
     def flush(self) -> None:
         """Write buffered changes to durable storage."""

@@ -5,7 +5,10 @@ This is the one module that touches pyoxigraph's ``Store``; everything else goes
 
 Every write goes through :meth:`OxigraphStore.replace_graph` or :meth:`OxigraphStore.remove_graph`,
 each one SPARQL Update request, which Oxigraph applies in a single transaction: a
-source graph is either wholly the old one or wholly the new one. Queries see the
+source graph is either wholly the old one or wholly the new one. The exceptions are
+:meth:`OxigraphStore.bulk_load` and :meth:`OxigraphStore.bulk_extend` (Oxigraph's bulk
+loader, not transactional): the bulk ingest (``kb.ingestion.bulk``) writes each graph's
+content-hash marker after them, in a transaction, and repairs marker-less graphs. Queries see the
 union of all named graphs. See ``docs/decisions/0001-embedded-store.md`` for why
 pyoxigraph is used directly rather than through rdflib's Store API.
 """
@@ -212,6 +215,27 @@ class OxigraphStore:
             self._live().bulk_extend(quads)
         except OSError as error:
             raise StoreError(f"bulk load failed: {_first_line(error)}") from error
+
+    def bulk_load(self, source: IO[bytes] | bytes | Path, *, format: str) -> None:
+        """Load an RDF document with Oxigraph's bulk loader (parallel, no transaction)."""
+        self._check_writable()
+        rdf = rdf_format(format)
+        try:
+            if isinstance(source, Path):
+                self._live().bulk_load(path=str(source), format=rdf)
+            else:
+                self._live().bulk_load(source, format=rdf)
+        except SyntaxError as error:
+            raise StoreError(f"cannot parse {format} input: {_first_line(error)}") from error
+        except OSError as error:
+            raise StoreError(f"bulk load failed: {_first_line(error)}") from error
+
+    def drop_graphs(self, graphs: Iterable[ox.NamedNode]) -> None:
+        """Delete several graphs in one transaction (one SPARQL Update request)."""
+        self._check_writable()
+        update = " ;\n".join(f"DROP SILENT GRAPH {graph}" for graph in graphs)
+        if update:
+            self._update(update)
 
     def dump(self, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
         """Serialize the store (or one graph) to ``output``, streaming."""

@@ -1,0 +1,368 @@
+"""Bulk ingest: mapped sources are spooled as N-Quads and written through the store's bulk loader.
+
+A file is read once. While it is read, each good record is mapped and its quads are appended
+to a spool file on disk (constant memory); the publication lookup answers from the store and
+from what this run has spooled. Only when the file has been read to its end does its part of
+the spool join the batch; a file that turns out malformed halfway has its part cut off the
+spool (``abort_file``), so it loads nothing. A batch of many sources (``batch_quads`` quads,
+at file ends) is then committed through the bulk loader, which is fast but not transactional.
+
+**The crash rule.** A source graph is complete when it holds its ``tekb:contentHash`` marker;
+the marker is written last, after the graph's quads, in one transaction for the whole batch.
+Committing a batch is:
+
+1. a journal (``{base}graph/ingest/pending``: ``prov:hadMember`` each graph of the batch) is
+   written in one transaction;
+2. the graphs the batch replaces, and any graph of the batch that has quads but no marker, are
+   dropped in one transaction;
+3. the spooled quads, markers left out, are bulk-loaded (not atomic);
+4. the batch's markers are written in one transaction; then the journal is dropped.
+
+A run killed at any point leaves every source either complete (old or new content, with its
+marker) or marker-less. The next run first reads the journal, if one is there, and drops
+every listed graph without a marker (and the journal); any source it meets whose graph has
+quads but no marker is dropped and written again. A source whose stored marker equals the
+record's content hash is skipped before it is mapped. Ingesting the same files twice, or
+again after a crash, leaves the store as an uninterrupted run does (up to
+``prov:generatedAtTime`` of the sources the second run wrote).
+
+The mapping mints IRIs and literals only, never blank nodes (the bulk loader would rename them).
+:class:`kb.ingestion.emit.NQuadsEmitSink` writes the same quads to one N-Quads file per input
+file instead of a store (``kb ingest FORMAT FILES --emit nquads -o DIR``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kb.ingestion.report import LoadedSource, LoadStatus
+from kb.models import FindingsDocument, Publication
+from kb.namespaces import FABIO, PRISM, PROV, TEKB
+from kb.rdf import IriScheme, SourceGraph
+from kb.rdf.document import content_hash
+from kb.rdf.terms import iri
+from kb.store import StoreBackend
+from kb.vocab import Vocabulary
+from kb.vocab.stored import ensure_vocabulary, stored_hash
+
+__all__ = [
+    "BATCH_QUADS", "BulkStoreSink", "HOOK_ENV", "HOOK_PAUSE_ENV", "BATCH_ENV",
+    "journal_graph", "recover",
+]
+
+#: Quads spooled before a batch is committed (checked at the end of each file).
+BATCH_QUADS = 500_000
+#: Overrides :data:`BATCH_QUADS` (an integer).
+BATCH_ENV = "KB_INGEST_BATCH_QUADS"
+#: A test hook: a file to which each commit step appends ``<step> <batch> <sources>``.
+HOOK_ENV = "KB_INGEST_HOOK"
+#: With :data:`HOOK_ENV`: seconds to sleep after each step (so a test can kill the run there).
+HOOK_PAUSE_ENV = "KB_INGEST_HOOK_PAUSE"
+
+_CONTENT_HASH = iri(TEKB.contentHash)
+_DOI = iri(PRISM.doi)
+_PMID = iri(FABIO.hasPubMedId)
+_MEMBER = iri(PROV.hadMember)
+
+
+def journal_graph(iris: IriScheme) -> ox.NamedNode:
+    """The graph listing the source graphs of a batch being committed (absent between runs)."""
+    return iri(f"{iris.base}graph/ingest/pending")
+
+
+def recover(store: StoreBackend, iris: IriScheme) -> list[ox.NamedNode]:
+    """Drop what a killed bulk ingest left incomplete: listed graphs without their marker.
+
+    Returns the graphs dropped. Does nothing (and writes nothing) when there is no journal.
+    """
+    journal = journal_graph(iris)
+    listed = [quad.object for quad in store.quads_matching(journal, _MEMBER, None, journal)]
+    if not listed:
+        return []
+    incomplete = [g for g in listed if isinstance(g, ox.NamedNode) and stored_hash(store, g) is None and store.has_graph(g)]
+    store.drop_graphs([*incomplete, journal])
+    return incomplete
+
+
+def _line(triple: ox.Triple, graph: str) -> str:
+    return f"{triple.subject} {triple.predicate} {triple.object} {graph} .\n"
+
+
+@dataclass
+class _Chunk:
+    """Spooled quads that load after ``drops`` (graphs replaced by them) are dropped."""
+
+    path: Path
+    stream: IO[str]
+    drops: set[ox.NamedNode] = field(default_factory=set)
+
+
+class Spooler:
+    """What the store and emit sinks share: spooling, in-run publication lookups, the file scope."""
+
+    def __init__(self, *, iris: IriScheme, vocabulary: Vocabulary) -> None:
+        self.iris = iris
+        self.vocabulary = vocabulary
+        self._publications: dict[tuple[str, str], str] = {}  # (doi|pmid, value) -> node, this run
+        self._hashes: dict[ox.NamedNode, tuple[str, int]] = {}  # (content hash, triples) of each source this run wrote
+        # the current file, undone by abort_file
+        self._file: str | None = None
+        self._file_publications: list[tuple[str, str]] = []
+        self._file_hashes: dict[ox.NamedNode, tuple[str, int] | None] = {}  # previous value in _hashes
+        self._file_sources = 0
+
+    # -- publications --------------------------------------------------------------------------
+    def _run_publication(self, publication: Publication) -> str | None:
+        for kind, value in (("doi", publication.doi), ("pmid", publication.pmid)):
+            if value is not None and (kind, value) in self._publications:
+                return self._publications[(kind, value)]
+        return None
+
+    def _remember(self, triple: ox.Triple) -> None:
+        kind = "doi" if triple.predicate == _DOI else "pmid"
+        key = (kind, triple.object.value)  # type: ignore[union-attr]  # a literal, as the mapping makes it
+        if key not in self._publications and isinstance(triple.subject, ox.NamedNode):
+            self._publications[key] = triple.subject.value
+            self._file_publications.append(key)
+
+    # -- the file scope ------------------------------------------------------------------------
+    def begin_file(self, file: str | None) -> None:
+        """Start a file: what follows is kept only if :meth:`end_file` is called."""
+        self._file = file
+        self._file_publications = []
+        self._file_hashes = {}
+        self._file_sources = 0
+
+    def _set_hash(self, mapped: SourceGraph) -> None:
+        graph = mapped.graph
+        if graph not in self._file_hashes:
+            self._file_hashes[graph] = self._hashes.get(graph)
+        self._hashes[graph] = (mapped.content_hash, len(mapped.triples))
+
+    def _unchanged_in_run(self, document: FindingsDocument, graph: ox.NamedNode, file: str | None) -> LoadedSource | None:
+        """A report when this run wrote ``document``'s content already (None: not written, or other content)."""
+        held = self._hashes.get(graph)
+        if held is None or held[0] != content_hash(document, self.vocabulary.fingerprint):
+            return None
+        self._file_sources += 1
+        return LoadedSource(document.source.id, LoadStatus.unchanged, held[1], file)
+
+    def _undo_file(self) -> None:
+        for key in self._file_publications:
+            self._publications.pop(key, None)
+        for graph, previous in self._file_hashes.items():
+            if previous is None:
+                self._hashes.pop(graph, None)
+            else:
+                self._hashes[graph] = previous
+        self._file_publications, self._file_hashes, self._file_sources = [], {}, 0
+
+    def _spool(self, mapped: SourceGraph, stream: IO[str]) -> tuple[ox.Quad | None, int]:
+        """Write ``mapped``'s quads but its marker to ``stream``; return the marker and the count."""
+        graph = mapped.graph
+        name = str(graph)
+        marker = None
+        lines = []
+        for triple in mapped.triples:
+            predicate = triple.predicate
+            if predicate == _CONTENT_HASH and triple.subject == graph:
+                marker = ox.Quad(triple.subject, predicate, triple.object, graph)
+                continue
+            if predicate == _DOI or predicate == _PMID:
+                self._remember(triple)
+            lines.append(_line(triple, name))
+        stream.write("".join(lines))
+        self._file_sources += 1
+        return marker, len(lines)
+
+
+class BulkStoreSink(Spooler):
+    """Writes sources to a store in batches through its bulk loader; see the module's crash rule."""
+
+    def __init__(
+        self,
+        store: StoreBackend,
+        *,
+        iris: IriScheme,
+        vocabulary: Vocabulary,
+        batch_quads: int | None = None,
+        spool_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        super().__init__(iris=iris, vocabulary=vocabulary)
+        self.store = store
+        self.batch_quads = batch_quads or int(os.environ.get(BATCH_ENV) or BATCH_QUADS)
+        self.spool_dir = spool_dir
+        self.batches = 0  # committed so far
+        self._recovered = False
+        self._vocabulary_ready = False
+        self._chunks: list[_Chunk] = []
+        self._markers: dict[ox.NamedNode, ox.Quad] = {}  # the batch's, last one per graph wins
+        self._batch_quads = 0
+        self._batch_sources = 0
+        # the current file's state at its start, for abort_file
+        self._mark: tuple[int, int, int] = (0, 0, 0)  # chunks, offset in the last, batch quads
+        self._file_markers: dict[ox.NamedNode, ox.Quad | None] = {}
+        self._file_drops: list[tuple[_Chunk, ox.NamedNode]] = []
+        self._file_quads = 0
+
+    # -- Sink ------------------------------------------------------------------------------------
+    def known_publication(self, publication: Publication) -> str | None:
+        """The node the store or this run already has for ``publication`` (DOI, then PMID)."""
+        for kind, predicate, value in (("doi", _DOI, publication.doi), ("pmid", _PMID, publication.pmid)):
+            if value is None:
+                continue
+            node = self._publications.get((kind, value))
+            if node is not None:
+                return node
+            for quad in self.store.quads_matching(None, predicate, ox.Literal(value), None):
+                if isinstance(quad.subject, ox.NamedNode):
+                    return quad.subject.value
+        return None
+
+    def unchanged(self, document: FindingsDocument, file: str | None) -> LoadedSource | None:
+        """A report when the store (or this run) holds this record's content already."""
+        graph = iri(self.iris.source_graph(document.source.id))
+        if graph in self._hashes:
+            return self._unchanged_in_run(document, graph, file)
+        held = stored_hash(self.store, graph)
+        if held is None or held != content_hash(document, self.vocabulary.fingerprint):
+            return None  # a new source is hashed once, when it is mapped
+        self._file_sources += 1
+        return LoadedSource(document.source.id, LoadStatus.unchanged, self.store.count(graph), file)
+
+    def write(self, mapped: SourceGraph, file: str | None) -> LoadedSource:
+        """Spool ``mapped``; it reaches the store when its file has ended and its batch commits."""
+        self._recover()
+        graph = mapped.graph
+        if graph in self._hashes:  # written earlier in this run, with other content
+            status = LoadStatus.replaced
+            if graph in self._markers:  # still spooled: load the new quads after dropping those
+                self._new_chunk()
+            self._drop(graph)
+        else:
+            stored = stored_hash(self.store, graph)
+            status = LoadStatus.added if stored is None else LoadStatus.replaced
+            if stored is not None or self.store.has_graph(graph):  # replaced, or incomplete
+                self._drop(graph)
+        if not self._chunks:
+            self._new_chunk()
+        marker, count = self._spool(mapped, self._chunks[-1].stream)
+        if graph not in self._file_markers:
+            self._file_markers[graph] = self._markers.get(graph)
+        if marker is not None:
+            self._markers[graph] = marker
+        self._set_hash(mapped)
+        self._batch_quads += count + 1
+        self._file_quads += count + 1
+        return LoadedSource(mapped.source_id, status, len(mapped.triples), file)
+
+    def finish(self) -> None:
+        """Commit what is spooled."""
+        self._commit()
+
+    # -- the file scope ------------------------------------------------------------------------
+    def begin_file(self, file: str | None) -> None:
+        """Remember where the spool stood, so that :meth:`abort_file` can cut the file off."""
+        super().begin_file(file)
+        self._recover()
+        last = self._chunks[-1] if self._chunks else None
+        if last is not None:
+            last.stream.flush()
+        self._mark = (len(self._chunks), last.stream.tell() if last else 0, self._batch_quads)
+        self._file_markers = {}
+        self._file_drops = []
+        self._file_quads = 0
+
+    def end_file(self) -> None:
+        """Keep the file's sources; commit the batch once it is big enough."""
+        if self._file_sources and not self._vocabulary_ready:
+            ensure_vocabulary(self.store, self.iris, self.vocabulary)
+            self._vocabulary_ready = True
+        self._file_sources = 0
+        if self._batch_quads >= self.batch_quads:
+            self._commit()
+
+    def abort_file(self) -> None:
+        """Forget the file's sources: cut the spool back to where the file began."""
+        chunks, offset, quads = self._mark
+        for chunk in self._chunks[chunks:]:
+            chunk.stream.close()
+            chunk.path.unlink(missing_ok=True)
+        del self._chunks[chunks:]
+        if self._chunks:
+            last = self._chunks[-1]
+            last.stream.flush()
+            last.stream.seek(offset)
+            last.stream.truncate()
+        for chunk, graph in self._file_drops:
+            chunk.drops.discard(graph)
+        for graph, previous in self._file_markers.items():
+            if previous is None:
+                self._markers.pop(graph, None)
+            else:
+                self._markers[graph] = previous
+        self._batch_quads = quads
+        self._undo_file()
+
+    # -- committing ------------------------------------------------------------------------------
+    def _new_chunk(self) -> None:
+        handle, name = tempfile.mkstemp(prefix="kb-ingest-", suffix=".nq", dir=self.spool_dir)
+        self._chunks.append(_Chunk(Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n")))
+
+    def _drop(self, graph: ox.NamedNode) -> None:
+        if not self._chunks:
+            self._new_chunk()
+        chunk = self._chunks[-1]
+        if graph not in chunk.drops:
+            chunk.drops.add(graph)
+            self._file_drops.append((chunk, graph))
+
+    def _recover(self) -> None:
+        if not self._recovered:
+            recover(self.store, self.iris)
+            self._recovered = True
+
+    def _commit(self) -> None:
+        """Journal, drops, bulk load, markers, in that order (the module's crash rule)."""
+        chunks, markers = self._chunks, self._markers
+        self._chunks, self._markers, self._batch_quads = [], {}, 0
+        try:
+            graphs = set(markers) | {graph for chunk in chunks for graph in chunk.drops}
+            if not graphs:
+                return
+            self.batches += 1
+            journal = journal_graph(self.iris)
+            self._hook("journal", len(markers))
+            self.store.replace_graph(journal, [ox.Triple(journal, _MEMBER, graph) for graph in sorted(graphs, key=str)])
+            for chunk in chunks:
+                chunk.stream.close()
+                if chunk.drops:
+                    self.store.drop_graphs(sorted(chunk.drops, key=str))
+                self.store.bulk_load(chunk.path, format="nquads")
+            self._hook("quads", len(markers))
+            if markers:
+                self.store.load("".join(f"{quad} .\n" for quad in markers.values()).encode("utf-8"), format="nquads")
+            self.store.drop_graphs([journal])
+            self._hook("markers", len(markers))
+        finally:
+            for chunk in chunks:
+                chunk.stream.close()
+                chunk.path.unlink(missing_ok=True)
+
+    def _hook(self, step: str, sources: int) -> None:
+        """The test hook (:data:`HOOK_ENV`): say which step of which batch is done, then pause."""
+        target = os.environ.get(HOOK_ENV)
+        if not target:
+            return
+        with open(target, "a", encoding="utf-8") as log:
+            log.write(f"{step} {self.batches} {sources}\n")
+        pause = float(os.environ.get(HOOK_PAUSE_ENV) or 0)
+        if pause:
+            time.sleep(pause)
