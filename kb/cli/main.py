@@ -19,7 +19,7 @@ from kb.cli.context import Settings
 from kb.errors import KBError
 
 if TYPE_CHECKING:
-    from typer._click import Command, Context, HelpFormatter  # typer's own click (typer >= 0.20 vendors it)
+    from typer._click import Command, Context, HelpFormatter  # the click that typer (this version) vendors
 
 __all__ = ["app", "main", "COMMANDS"]
 
