@@ -216,7 +216,7 @@ class Corpus:
     pubmed: Path
     findings: list[Path]
     params: dict[str, str] = field(default_factory=dict)
-    drug_trials: dict[str, int] = field(default_factory=dict)
+    drug_trials: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def manifest(self) -> dict[str, Any]:
         return {"records": self.records, "reports": self.reports, "seed": self.seed, "pubmed": self.pubmed.name,
@@ -545,9 +545,10 @@ def write_corpus(folder: str | Path, *, records: int, reports: int | None = None
     # Findings first, then PubMed: each writer draws from the one seeded stream in a fixed order.
     findings = _FindingsWriter(gen).write(folder / "findings")
     _PubmedWriter(gen).write(pubmed)
-    counts: dict[str, int] = {}
-    for trial in {t.index: t for t in gen.trial_of[:reports]}.values():
-        counts[trial.drug] = counts.get(trial.drug, 0) + 1
+    counts: dict[str, list[int]] = {}  # drug: [trials in the articles, trials with findings reports]
+    for n, trials in enumerate((gen.trial_of[:records], gen.trial_of[:reports])):
+        for trial in {t.index: t for t in trials}.values():
+            counts.setdefault(trial.drug, [0, 0])[n] += 1
     # Representative parameters: a trial of the common drug with several reports, its first report.
     reported = [t for t in gen.trial_of[:reports]]
     common_trials = [t for t in reported if t.drug == COMMON_DRUG] or reported
@@ -560,7 +561,7 @@ def write_corpus(folder: str | Path, *, records: int, reports: int | None = None
         "doi_pubmed_only": gen.doi(records - 1) if records > reports else "",
         "source": f"bench-{first + 1}", "target": "interleukin-6", "outcome": "overall survival", "event": "neutropenia",
     }
-    corpus = Corpus(folder, records, reports, seed, pubmed, findings, params, dict(sorted(counts.items(), key=lambda kv: -kv[1])))
+    corpus = Corpus(folder, records, reports, seed, pubmed, findings, params, {d: {"articles": a, "reports": r} for d, (a, r) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))})
     (folder / "corpus.json").write_text(json.dumps(corpus.manifest(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return corpus
 
