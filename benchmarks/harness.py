@@ -130,7 +130,7 @@ def worker(*args: str, timeout: float | None = None) -> dict[str, Any]:
 # -- ingest -----------------------------------------------------------------------------------------
 def bench_ingest(corpus: Corpus, store: Path, work: Path) -> dict[str, Any]:
     kb = _kb_command()
-    result: dict[str, Any] = {"records": corpus.records, "reports": corpus.reports,
+    result: dict[str, Any] = {"records": corpus.records, "reports": corpus.reports, "commit": _commit(),
                               "xml_mib": corpus.pubmed.stat().st_size / 2**20}
     init = run_measured([*kb, "--store", str(store), "init"])
     base = worker("count", str(store)).get("quads", 0)
@@ -310,6 +310,12 @@ def bench_startup(store: Path, trial: str, repeat: int = 5) -> dict[str, Any]:
 
 
 # -- machine, printing ----------------------------------------------------------------------------------
+def _commit() -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "kb", "ingest", "queries"], cwd=ROOT, capture_output=True, text=True).stdout.strip())
+    return commit + ("+uncommitted kb/ingest/queries changes" if dirty else "")
+
+
 def machine() -> dict[str, Any]:
     import pyoxigraph
 
@@ -323,10 +329,8 @@ def machine() -> dict[str, Any]:
         memory = next(line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     except (OSError, StopIteration):
         pass
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "kb", "ingest", "queries"], cwd=ROOT, capture_output=True, text=True).stdout.strip())
     return {"nproc": os.cpu_count(), "cpu": cpu, "memory": memory, "python": platform.python_version(),
-            "pyoxigraph": pyoxigraph.__version__, "platform": platform.platform(), "commit": commit + ("+uncommitted kb/ingest/queries changes" if dirty else "")}
+            "pyoxigraph": pyoxigraph.__version__, "platform": platform.platform(), "commit": _commit()}
 
 
 def _f(value: Any, spec: str = ",.0f") -> str:
@@ -338,7 +342,7 @@ def _f(value: Any, spec: str = ",.0f") -> str:
 def print_report(report: dict[str, Any]) -> None:
     m = report["machine"]
     print(f"\n## Machine\n{m['nproc']} cores, {m['cpu']}, {m['memory']} RAM; Python {m['python']}, pyoxigraph {m['pyoxigraph']}; "
-          f"commit {m['commit']}; mode {report['mode']}, seed {report['seed']}, total {report['total_s']:.0f} s\n")
+          f"commit {m['commit']} (at end {report.get('commit_at_end', '?')}); mode {report['mode']}, seed {report['seed']}, total {report.get('total_s', float('nan')):.0f} s\n")
     print("## Ingest (each step its own process; wall time includes the kb process start)\n")
     print("| size | step | records | quads | wall s | records/s | quads/s | peak RSS MiB | floor | floor s | ours/floor |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
@@ -430,6 +434,10 @@ def main(argv: list[str] | None = None) -> int:
     labels = [f"{records:,} rec + {reports:,} rep" for records, reports in sizes]
     report: dict[str, Any] = {"mode": mode, "seed": args.seed, "sizes": [list(s) for s in sizes], "repeat": repeat, "budget_s": budget,
                               "timeout_s": timeout, "machine": machine(), "ingest": {}, "templates": {}, "corpus": {}}
+    def save() -> None:  # after every part, so an interrupted run keeps what it measured
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
     try:
         stores = {}
         for label, (records, reports) in zip(labels, sizes):
@@ -441,16 +449,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{time.perf_counter() - started:6.0f} s] {label}: ingest", file=sys.stderr, flush=True)
             report["ingest"][label] = bench_ingest(corpus, store, work)
             report["ingest"][label]["corpus_params"] = corpus.params
+            save()
             stores[label] = (store, corpus)
             if "templates" not in args.skip:
                 print(f"[{time.perf_counter() - started:6.0f} s] {label}: templates", file=sys.stderr, flush=True)
                 report["templates"][label] = bench_templates(store, template_cases(corpus.params), work, repeat=repeat, budget=budget, timeout=timeout)
+                save()
         large_label = labels[-1]
         store, corpus = stores[large_label]
         report["export_size"] = large_label
         if "export" not in args.skip:
             print(f"[{time.perf_counter() - started:6.0f} s] {large_label}: export", file=sys.stderr, flush=True)
             report["export"] = bench_export(store, work, timeout=timeout * 4)
+            save()
         if "startup" not in args.skip:
             print(f"[{time.perf_counter() - started:6.0f} s] start-up", file=sys.stderr, flush=True)
             report["startup"] = bench_startup(store, corpus.params["trial"])
@@ -458,8 +469,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
     report["total_s"] = time.perf_counter() - started
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    report["commit_at_end"] = _commit()
+    save()
     print_report(report)
     print(f"\nJSON: {json_path}   total {report['total_s']:.0f} s", flush=True)
     return 0
