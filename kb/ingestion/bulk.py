@@ -53,7 +53,7 @@ from kb.vocab import Vocabulary
 from kb.vocab.stored import ensure_vocabulary, stored_hash
 
 __all__ = [
-    "BATCH_QUADS", "BulkStoreSink", "HOOK_ENV", "HOOK_PAUSE_ENV", "BATCH_ENV",
+    "BATCH_QUADS", "BulkStoreSink", "HOOK_ENV", "HOOK_STOP_ENV", "BATCH_ENV",
     "journal_graph", "recover",
 ]
 
@@ -61,10 +61,11 @@ __all__ = [
 BATCH_QUADS = 500_000
 #: Overrides :data:`BATCH_QUADS` (an integer).
 BATCH_ENV = "KB_INGEST_BATCH_QUADS"
-#: A test hook: a file to which each commit step appends ``<step> <batch> <sources>``.
+#: A test hook: a file to which each commit step appends ``<step> <batch> <sources>``
+#: (steps ``journal``, ``quads``, ``markers``; batches count from 1).
 HOOK_ENV = "KB_INGEST_HOOK"
-#: With :data:`HOOK_ENV`: seconds to sleep after each step (so a test can kill the run there).
-HOOK_PAUSE_ENV = "KB_INGEST_HOOK_PAUSE"
+#: With :data:`HOOK_ENV`: ``<step> <batch>`` after which the run hangs (so a test can kill it there).
+HOOK_STOP_ENV = "KB_INGEST_HOOK_STOP"
 
 _CONTENT_HASH = iri(TEKB.contentHash)
 _DOI = iri(PRISM.doi)
@@ -339,8 +340,8 @@ class BulkStoreSink(Spooler):
                 return
             self.batches += 1
             journal = journal_graph(self.iris)
-            self._hook("journal", len(markers))
             self.store.replace_graph(journal, [ox.Triple(journal, _MEMBER, graph) for graph in sorted(graphs, key=str)])
+            self._hook("journal", len(markers))
             for chunk in chunks:
                 chunk.stream.close()
                 if chunk.drops:
@@ -363,6 +364,5 @@ class BulkStoreSink(Spooler):
             return
         with open(target, "a", encoding="utf-8") as log:
             log.write(f"{step} {self.batches} {sources}\n")
-        pause = float(os.environ.get(HOOK_PAUSE_ENV) or 0)
-        if pause:
-            time.sleep(pause)
+        if os.environ.get(HOOK_STOP_ENV) == f"{step} {self.batches}":
+            time.sleep(600)
