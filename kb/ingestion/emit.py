@@ -107,6 +107,9 @@ class NQuadsEmitSink(Spooler):
             self._part.unlink(missing_ok=True)
         self._undo_file()
 
+    def discard(self) -> None:
+        """Nothing to do: each file was written when it ended (a partial one by abort_file)."""
+
     def finish(self) -> None:
         """Nothing left: each file was written when it ended."""
 

@@ -131,6 +131,7 @@ class IngestRunner:
                 continue
             except BaseException:
                 sink.abort_file()
+                sink.discard()
                 raise
             sink.end_file()
             report.extend(part)

@@ -69,6 +69,10 @@ class FileScopedSink(Protocol):
 
     def abort_file(self) -> None: ...
 
+    def discard(self) -> None:
+        """The run is abandoned (an interrupt): drop what was kept and not yet written."""
+        ...
+
 
 def known_publication(store: StoreBackend, publication: Publication) -> str | None:
     """The node ``store`` already has for ``publication``: matched on DOI, then on PMID.
@@ -145,6 +149,9 @@ class ListSink:
     def end_file(self) -> None:
         """Keep the file's graphs."""
         self._file_publications = []
+
+    def discard(self) -> None:
+        """Nothing to do: the list holds only files that ended."""
 
     def abort_file(self) -> None:
         """Forget the file's graphs and the publications they named."""

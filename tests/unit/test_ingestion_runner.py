@@ -23,15 +23,16 @@ from tests.conftest import FIXED_TIME, example_files
 LATER = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
 
-def _pubmed(folder: Path, count: int = 3) -> Path:
-    """A small PubMed file of ``count`` generated records with DOIs."""
+def _pubmed(folder: Path, count: int = 3, *, first: int = 0) -> Path:
+    """A small PubMed file of ``count`` generated records with DOIs (numbered from ``first``)."""
     records = "".join(
         f"<PubmedArticle><MedlineCitation><PMID>{4_000_000 + n}</PMID><Article><Journal><Title>J</Title></Journal>"
         f"<ArticleTitle>Record {n}.</ArticleTitle><AuthorList><Author><LastName>W{n}</LastName></Author></AuthorList>"
         f"</Article></MedlineCitation><PubmedData><ArticleIdList><ArticleId IdType=\"doi\">10.5555/unit.{n}</ArticleId>"
         "</ArticleIdList></PubmedData></PubmedArticle>"
-        for n in range(count)
+        for n in range(first, first + count)
     )
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "set.xml"
     path.write_text(f"<?xml version='1.0'?><PubmedArticleSet>{records}</PubmedArticleSet>", encoding="utf-8")
     return path
@@ -167,7 +168,7 @@ def test_a_file_failing_halfway_loads_nothing_and_no_vocabulary_is_written(tmp_p
     assert store.count() == 0
 
 
-def test_a_failed_file_between_good_ones_is_cut_off_the_spool(tmp_path: Path) -> None:
+def test_a_failed_file_between_good_ones_is_cut_off_the_spool() -> None:
     files = example_files()
     store = KBStore.memory()
     reader = CountingReader(get_reader("findings"), fail_after={files[2]: 0})
@@ -175,6 +176,24 @@ def test_a_failed_file_between_good_ones_is_cut_off_the_spool(tmp_path: Path) ->
     assert [f for f, _ in report.failed] == [str(files[2])]
     kept = [p for p in files if p != files[2]]
     assert _comparable(store.quads()) == _reference(kept)
+
+
+@pytest.mark.parametrize("load_quads", [200_000, 50], ids=["one-chunk", "a-chunk-per-source"])
+def test_a_file_failing_after_some_records_is_cut_off_across_spool_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, load_quads: int
+) -> None:
+    import kb.ingestion.bulk as bulk
+
+    monkeypatch.setattr(bulk, "LOAD_QUADS", load_quads)
+    good = [_pubmed(tmp_path / "a", 3), _pubmed(tmp_path / "c", 3, first=20)]
+    bad = _pubmed(tmp_path / "b", 6, first=10)
+    store = KBStore.memory()
+    reader = CountingReader(get_reader("pubmed"), fail_after={bad: 4})
+    report = _runner(_bulk(store)).ingest_files(reader, [good[0], bad, good[1]])
+    assert [f for f, _ in report.failed] == [str(bad)] and len(report.loaded) == 6
+    clean = KBStore.memory()
+    assert _runner(_bulk(clean)).ingest_files(get_reader("pubmed"), good).ok
+    assert _comparable(store.quads()) == _comparable(clean.quads())
 
 
 def test_a_commit_killed_after_the_quads_is_repaired_by_the_next_run(monkeypatch: pytest.MonkeyPatch) -> None:
