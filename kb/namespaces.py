@@ -112,6 +112,11 @@ class TEKB(DefinedNamespace):
     # source provenance
     sourceId: URIRef
     sourceKind: URIRef
+    trialLabel: URIRef
+    armLabel: URIRef
+    referenceArmLabel: URIRef
+    outcomeText: URIRef
+    eventText: URIRef
     rankedSourceKind: URIRef
     mergeRank: URIRef
     sourceFile: URIRef

@@ -2,7 +2,7 @@
 
 >>> template = load_template("trial_reports")
 >>> template.parameters["trial"].required, template.parameters["trial"].variable
-(True, 'trial_name')
+(True, 'trial_key')
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ class SourceGraph:
 #: Changes whenever the mapping makes different triples from the same record (an IRI rule, a
 #: new statement). It is part of every content hash, so re-ingesting a file after an upgrade
 #: replaces its graph instead of reporting it unchanged: that is how stores are migrated.
-MAPPING_VERSION = "2026-11-30 part nodes per source record"
+MAPPING_VERSION = "2026-11-30 part nodes per source record; trial, arm and concept labels on findings"
 
 
 def content_hash(document: FindingsDocument, vocabulary_fingerprint: str = "") -> str:
@@ -94,7 +94,7 @@ def document_to_graph(
     for analysis in document.analyses:
         add_analysis(context, analysis, analyses[analysis.key], origin)
 
-    defaults = FindingDefaults(origin, source.status, source.method, agent, trials, analyses)
+    defaults = FindingDefaults(origin, source.status, source.method, agent, trials, analyses, _labels(context, document, trials))
     _add_findings(context, source.id, "outcome_results", document.outcome_results, add_outcome_result, defaults)
     _add_findings(context, source.id, "adverse_events", document.adverse_events, add_adverse_event, defaults)
     _add_findings(context, source.id, "mechanisms", document.mechanisms, add_mechanism, defaults)
@@ -102,6 +102,17 @@ def document_to_graph(
     digest = content_hash(document, vocabulary_fingerprint)
     _add_source_provenance(context, document, graph, origin, agent, digest, source_file, generated_at)
     return SourceGraph(source.id, graph, tuple(dict.fromkeys(context.triples)), digest, tuple(context.unresolved))
+
+
+def _labels(context: MappingContext, document: FindingsDocument, trials: dict[str, ox.NamedNode]) -> dict[str, str]:
+    """Each trial's and arm's label in this document, by IRI (copied onto findings at write time)."""
+    labels: dict[str, str] = {}
+    for trial in document.trials:
+        node = trials[trial.key].value
+        labels[node] = trial.acronym or trial.title or trial.key
+        for arm in trial.arms:
+            labels[context.iris.arm(node, arm.key)] = arm.label
+    return labels
 
 
 def _add_findings(

@@ -53,6 +53,7 @@ class FindingDefaults:
         agent: ox.NamedNode | None,
         trials: dict[str, ox.NamedNode],
         analyses: dict[str, ox.NamedNode],
+        labels: dict[str, str] | None = None,
     ) -> None:
         self.publication = publication
         self.status = status
@@ -60,9 +61,15 @@ class FindingDefaults:
         self.agent = agent
         self.trials = trials
         self.analyses = analyses
+        self.labels = labels or {}  # trial and arm IRIs -> their label in this source
 
     def arm(self, trial_key: str, arm_key: str) -> ox.NamedNode:
         return iri(IriScheme.arm(self.trials[trial_key].value, arm_key))
+
+    def label(self, node: ox.NamedNode) -> ox.Literal | None:
+        """The label this source gives a trial or arm node, as a literal (None if it gives none)."""
+        text = self.labels.get(node.value)
+        return string(text) if text else None
 
 
 def add_agent(context: MappingContext, agent: Agent) -> ox.NamedNode:
@@ -116,6 +123,8 @@ def _add_trial_result(
     context.add(node, RDF.type, iri(kind))
     _add_common(context, node, result.key, result.status, result.provenance, defaults, _CLINICAL_STUDY_EVIDENCE)
     context.add(node, TEKB.inTrial, defaults.trials[result.trial])
+    # Derived at write time: the trial's label as this source gives it, read without a GRAPH lookup.
+    context.add(node, TEKB.trialLabel, defaults.label(defaults.trials[result.trial]))
     context.add(node, TEKB.analysis, defaults.analyses.get(result.analysis) if result.analysis else None)
 
 
@@ -132,6 +141,7 @@ def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.
     add = context.add
     _add_trial_result(context, result, node, TEKB.OutcomeResult, defaults)
     add(node, TEKB.outcome, context.concept(result.outcome, "outcome", f"{path}.outcome"))
+    add(node, TEKB.outcomeText, string(result.outcome))
     add(node, TEKB.outcomeRole, string(result.role.value) if result.role else None)
     add(node, TEKB.conclusion, string(result.conclusion.value) if result.conclusion else None)
     add(node, DCTERMS.description, optional_string(result.description))
@@ -141,6 +151,7 @@ def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.
         add(node, TEKB.hasMeasurement, part)
         add(part, RDF.type, iri(TEKB.ArmMeasurement))
         add(part, TEKB.arm, defaults.arm(result.trial, measurement.arm))
+        add(part, TEKB.armLabel, defaults.label(defaults.arm(result.trial, measurement.arm)))
         add(part, TEKB.statistic, string(measurement.statistic.value))
         add(part, TEKB.value, _number(measurement.value))
         if measurement.not_reached:
@@ -164,7 +175,9 @@ def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.
         add(node, TEKB.hasComparison, part)
         add(part, RDF.type, iri(TEKB.Comparison))
         add(part, TEKB.arm, defaults.arm(result.trial, comparison.arm))
+        add(part, TEKB.armLabel, defaults.label(defaults.arm(result.trial, comparison.arm)))
         add(part, TEKB.referenceArm, defaults.arm(result.trial, comparison.reference_arm))
+        add(part, TEKB.referenceArmLabel, defaults.label(defaults.arm(result.trial, comparison.reference_arm)))
         add(part, TEKB.measure, string(comparison.measure.value) if comparison.measure else None)
         add(part, TEKB.estimate, _number(comparison.estimate))
         add(part, TEKB.ciLower, _number(comparison.ci_lower))
@@ -186,6 +199,7 @@ def add_adverse_event(context: MappingContext, result: AdverseEventResult, node:
     add = context.add
     _add_trial_result(context, result, node, TEKB.AdverseEventResult, defaults)
     add(node, TEKB.event, context.concept(result.event, "adverse_event", f"{path}.event"))
+    add(node, TEKB.eventText, string(result.event))
     add(node, TEKB.grade, string(result.grade.value))
     add(node, TEKB.minGrade, integer(result.grade.minimum))
     add(node, TEKB.maxGrade, integer(result.grade.maximum))
@@ -202,6 +216,7 @@ def add_adverse_event(context: MappingContext, result: AdverseEventResult, node:
         add(node, TEKB.hasArmCount, part)
         add(part, RDF.type, iri(TEKB.ArmEventCount))
         add(part, TEKB.arm, defaults.arm(result.trial, count.arm))
+        add(part, TEKB.armLabel, defaults.label(defaults.arm(result.trial, count.arm)))
         add(part, TEKB.nAffected, _count(count.n_affected))
         add(part, TEKB.nAtRisk, _count(count.n_at_risk))
         add(part, TEKB.percent, _number(count.incidence_percent))

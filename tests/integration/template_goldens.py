@@ -1,0 +1,112 @@
+"""Template results as they were before the query rework: build a KB, run every SELECT template.
+
+``python -m tests.integration.template_goldens DIR`` writes each corpus's results into DIR, as
+row counts and digests (``test_template_results.digest``); the goldens in tests/data/golden were
+written this way by the code before the rework, and ``test_template_results.py`` builds the same
+KBs with today's code and compares.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from kb import KnowledgeBase
+from kb.paths import examples_dir
+from kb.readers import get_reader
+
+FIXED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+#: (template, parameters): every SELECT template, with parameters that select rows in the corpora.
+CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("publication", {"doi": "10.1056/NEJMoa070596"}),
+    ("publication", {"doi": "10.1038/leu.2009.147"}),
+    ("outcome_results", {}),
+    ("outcome_results", {"drug": "lenalidomide"}),
+    ("outcome_results", {"drug": "lenalidomide", "outcome": "overall survival"}),
+    ("outcome_results", {"trial": "MM-009"}),
+    ("outcome_results", {"trial": "mm-010"}),
+    ("outcome_results", {"trial": "NCT00056160"}),
+    ("outcome_results", {"drug": "dexamethasone", "trial": "MM-009"}),
+    ("outcome_results", {"doi": "10.1056/NEJMoa070596"}),
+    ("adverse_events", {}),
+    ("adverse_events", {"drug": "lenalidomide"}),
+    ("adverse_events", {"drug": "lenalidomide", "min_grade": 3}),
+    ("adverse_events", {"drug": "lenalidomide", "min_grade": 3, "trial": "MM-009"}),
+    ("adverse_events", {"trial": "MM-010"}),
+    ("adverse_events", {"event": "neutropenia", "min_incidence": 10}),
+    ("mechanisms", {"drug": "Revlimid"}),
+    ("mechanisms", {"target": "interleukin-6"}),
+    ("drugs_for_target", {"target": "interleukin-6"}),
+    ("trial_reports", {"trial": "MM-009"}),
+    ("trial_reports", {"trial": "NCT00056160"}),
+    ("registry_results", {"trial": "MM-009"}),
+    ("provenance", {"source": "weber-2007-mm009"}),
+    ("stats", {}),
+    ("sources", {}),
+    ("evidence_table", {}),
+    ("adverse_event_table", {}),
+    ("unresolved", {}),
+    ("network_edges", {}),
+    ("node_labels", {}),
+    ("kgx_sources", {}),
+    ("kgx_concepts", {}),
+    ("kgx_trials", {}),
+    ("kgx_trial_evidence", {}),
+]
+
+
+def corpus_files(shared: Path | None) -> list[tuple[str, list[Path]]]:
+    """The files of each reader in a corpus: the examples, plus shared fixtures when given."""
+    files = [("findings", sorted(examples_dir().glob("*.yaml")))]
+    if shared is not None:
+        fixtures = shared / "fixtures"
+        files += [
+            ("pubmed", sorted((fixtures / "pubmed_xml").glob("*.xml"))),
+            ("medline", sorted((fixtures / "medline").glob("*.txt"))),
+            ("crossref", sorted((fixtures / "crossref").glob("*.json"))),
+            ("csl", sorted((fixtures / "csl_json").glob("*.json"))),
+            ("bibtex", sorted((fixtures / "bibtex").glob("*.bib"))),
+            ("ris", sorted((fixtures / "ris").glob("*.ris"))),
+            ("ctgov", sorted((fixtures / "clinicaltrials").glob("*/*"))),
+        ]
+    return files
+
+
+def build(shared: Path | None) -> KnowledgeBase:
+    """An in-memory KB of the corpus, every source stamped with one fixed time."""
+    kb = KnowledgeBase.memory()
+    for reader_name, paths in corpus_files(shared):
+        reader = get_reader(reader_name)
+        documents = [(str(path), item) for path in paths for item in reader.read(path) if hasattr(item, "source")]
+        kb.load(documents, generated_at=FIXED_TIME)
+    return kb
+
+
+def results(kb: KnowledgeBase) -> dict[str, list[list[Any]]]:
+    """Every call's rows, as lists of values, keyed by the call."""
+    found = {}
+    for name, params in CALLS:
+        key = f"{name} {json.dumps(params, sort_keys=True)}"
+        found[key] = [list(row) for row in kb.query(name, params)]
+    return found
+
+
+def main(directory: str) -> None:
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    shared = REPOSITORY.parent / "shared"
+    for label, corpus in (("examples", None), ("examples_and_shared", shared)):
+        from tests.integration.test_template_results import digest
+
+        data = digest(results(build(corpus)))  # type: ignore[assignment]
+        (out / f"{label}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+        print(label, sum(entry["rows"] for entry in data.values()), "rows")  # type: ignore[call-overload]
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
