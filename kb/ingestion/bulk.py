@@ -24,7 +24,8 @@ every listed graph without a marker (and the journal); any source it meets whose
 quads but no marker is dropped and written again. A source whose stored marker equals the
 record's content hash is skipped before it is mapped. Ingesting the same files twice, or
 again after a crash, leaves the store as an uninterrupted run does (up to
-``prov:generatedAtTime`` of the sources the second run wrote).
+``prov:generatedAtTime`` of the sources the second run wrote). A killed run leaves its spool
+(``$TMPDIR/kb-ingest-*.nq``) behind; nothing reads it again.
 
 The mapping mints IRIs and literals only, never blank nodes (the bulk loader would rename them).
 :class:`kb.ingestion.emit.NQuadsEmitSink` writes the same quads to one N-Quads file per input

@@ -58,13 +58,15 @@ def _kb_command(store: Path, files: list[Path]) -> list[str]:
     return [sys.executable, "-c", script, "--store", str(store), "ingest", "pubmed", *map(str, files), "-q"]
 
 
-def _environment(**extra: str) -> dict[str, str]:
+def _environment(spool: Path, **extra: str) -> dict[str, str]:
+    """One batch per file; the spool in ``spool`` (a killed run cannot delete it)."""
+    spool.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in (HOOK_ENV, HOOK_STOP_ENV)}
-    return env | {BATCH_ENV: "1"} | extra
+    return env | {BATCH_ENV: "1", "TMPDIR": str(spool)} | extra
 
 
 def _ingest(store: Path, files: list[Path]) -> None:
-    result = subprocess.run(_kb_command(store, files), env=_environment(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(_kb_command(store, files), env=_environment(store.parent / "spool"), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
 
 
@@ -98,7 +100,7 @@ def uninterrupted(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) 
 def _kill_at(store: Path, files: list[Path], stop: str, log: Path) -> list[str]:
     """Run the ingest until the hook reports ``stop``, SIGKILL it; the hook's lines."""
     process = subprocess.Popen(
-        _kb_command(store, files), env=_environment(**{HOOK_ENV: str(log), HOOK_STOP_ENV: stop}),
+        _kb_command(store, files), env=_environment(store.parent / "spool", **{HOOK_ENV: str(log), HOOK_STOP_ENV: stop}),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
     deadline = time.monotonic() + 120
@@ -136,6 +138,7 @@ def test_a_killed_ingest_keeps_what_it_committed_and_the_next_run_completes_it(
         assert len(set(after_kill) - complete - {f"<{JOURNAL}>"}) == RECORDS
     assert (f"<{JOURNAL}>" in after_kill) == (not stop.startswith("markers"))
 
+    assert len(list((tmp_path / "spool").glob("kb-ingest-*.nq"))) >= 1  # what the killed run spooled and could not delete
     _ingest(store, inputs)
     assert _quads(store) == uninterrupted
 
@@ -144,7 +147,7 @@ def test_emitted_nquads_bulk_load_to_the_store_an_ingest_builds(inputs: list[Pat
     out = tmp_path / "nq"
     store = tmp_path / "never"
     command = [*_kb_command(store, inputs), "--emit", "nquads", "-o", str(out)]
-    result = subprocess.run(command, env=_environment(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(command, env=_environment(tmp_path / "spool"), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert not store.exists()  # the store is not touched
     assert sorted(p.name for p in out.iterdir()) == sorted([*(p.name + ".nq" for p in inputs), "vocabulary.nq"])
