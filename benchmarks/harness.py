@@ -67,25 +67,50 @@ class Proc:
 # The harness process is large (it imports kb); a child forked from it would report the parent's
 # resident set as its own ru_maxrss (Linux carries the pre-exec high-water mark). So every measured
 # command is started by this small launcher (python -S, ~10 MiB), which forks, execs the command
-# and writes the command's own rusage (wait4) to a file.
+# and writes the command's own rusage (wait4) to a file. It also kills the command when its resident set
+# passes half the machine's memory (BENCH_MEMORY_LIMIT_MIB): the 3M-quad KGX export once reached 23 GiB.
 _LAUNCHER = """
-import json, os, sys
+import json, os, signal, sys, time
+limit_kib = int(sys.argv[2]) * 1024
 pid = os.fork()
 if pid == 0:
     try:
-        os.execvp(sys.argv[2], sys.argv[2:])
+        os.execvp(sys.argv[3], sys.argv[3:])
     finally:
         os._exit(127)
-_, status, usage = os.wait4(pid, 0)
+killed = False
+while True:
+    done, status, usage = os.wait4(pid, os.WNOHANG)
+    if done:
+        break
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            rss_kib = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:
+        rss_kib = 0
+    if limit_kib and rss_kib > limit_kib and not killed:
+        os.kill(pid, signal.SIGKILL)
+        killed = True
+    time.sleep(0.05)
 with open(sys.argv[1], "w") as f:
-    json.dump({"maxrss_kib": usage.ru_maxrss, "status": status}, f)
+    json.dump({"maxrss_kib": usage.ru_maxrss, "status": status, "killed_over_mib": limit_kib // 1024 if killed else None}, f)
 sys.exit(os.waitstatus_to_exitcode(status) % 256)
 """
 
 
+def _memory_limit_mib() -> int:
+    """Kill a measured process whose RSS passes half of this machine's memory (the machine is shared)."""
+    try:
+        total = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    except (OSError, StopIteration):
+        return 0
+    return int(os.environ.get("BENCH_MEMORY_LIMIT_MIB", total // 1024 // 2))
+
+
 def launch(command: list[str], rusage_file: Path, **popen: Any) -> subprocess.Popen:
     """Start ``command`` through the launcher, in its own session (so a timeout can kill the group)."""
-    return subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(rusage_file), *command], cwd=ROOT, start_new_session=True, **popen)
+    return subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, str(rusage_file), str(_memory_limit_mib()), *command],
+                            cwd=ROOT, start_new_session=True, **popen)
 
 
 def kill_group(process: subprocess.Popen) -> None:
@@ -113,7 +138,10 @@ def run_measured(command: list[str], *, timeout: float | None = None) -> Proc:
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
-        maxrss = json.loads(rusage.read_text())["maxrss_kib"] / 1024 if rusage.exists() else float("nan")
+        usage = json.loads(rusage.read_text()) if rusage.exists() else {}
+        maxrss = usage.get("maxrss_kib", float("nan")) / 1024
+        if usage.get("killed_over_mib"):
+            stderr += f"\nkilled: resident set over {usage['killed_over_mib']} MiB (BENCH_MEMORY_LIMIT_MIB)"
     return Proc(seconds, maxrss, code, stdout, stderr)
 
 
