@@ -17,24 +17,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from kb.errors import SourceNotFoundError
 from kb.export import ExportResult, export, write_triples
-from kb.ingestion import BulkStoreSink, IngestRunner, LoadReport, NQuadsEmitSink, ProgressHook, Sink
-from kb.models import FindingsDocument
 from kb.query import construct_template, run_template
 from kb.rdf import IriScheme, default_base
 from kb.rdf.terms import iri
-from kb.readers import Fetcher, Reader, get_fetcher, get_reader
 from kb.store import MEMORY, OxigraphStore, SelectResult, StoreBackend, Term, open_store
 from kb.vocab import Vocabulary, get_vocabulary
 from kb.vocab.stored import (
     AddReport, VocabularySummary, add_user_vocabulary, ensure_vocabulary, list_vocabularies, load_vocabulary,
     remove_user_vocabulary, user_graphs,
 )
+
+if TYPE_CHECKING:  # ingestion (pydantic models, readers) is imported when a KB ingests, not to query
+    from kb.ingestion import IngestRunner, LoadReport, ProgressHook, Sink
+    from kb.models import FindingsDocument
+    from kb.readers import Fetcher, Reader
 
 __all__ = ["KnowledgeBase", "SourceSummary", "VocabularyManager"]
 
@@ -137,6 +139,8 @@ class KnowledgeBase:
         """An :class:`~kb.ingestion.IngestRunner` with this KB's IRIs and vocabulary, writing to ``sink``
         (default: this KB's store, in batches through its bulk loader: :class:`~kb.ingestion.BulkStoreSink`)."""
         vocabulary = self.vocabulary
+        from kb.ingestion import BulkStoreSink, IngestRunner
+
         target = sink or BulkStoreSink(self.store, iris=self.iris, vocabulary=vocabulary)
         return IngestRunner(target, iris=self.iris, vocabulary=vocabulary, generated_at=generated_at, progress=progress)
 
@@ -161,6 +165,9 @@ class KnowledgeBase:
 
         :raises KBError: when no reader has that name.
         """
+        from kb.ingestion import NQuadsEmitSink
+        from kb.readers import get_reader
+
         chosen = get_reader(reader) if isinstance(reader, str) else reader
         sink = None if emit is None else NQuadsEmitSink(emit, iris=self.iris, vocabulary=self.vocabulary)
         return self.runner(sink=sink, progress=progress, generated_at=generated_at).ingest_files(chosen, [Path(p) for p in paths])
@@ -178,6 +185,8 @@ class KnowledgeBase:
         :raises KBError: when no fetcher has that name.
         :raises FetchError: when the service cannot be reached at all (nothing is written).
         """
+        from kb.readers import get_fetcher
+
         chosen = get_fetcher(fetcher) if isinstance(fetcher, str) else fetcher
         return self.runner(progress=progress).ingest_fetched(chosen, identifiers, keep=keep)
 

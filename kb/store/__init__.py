@@ -9,10 +9,13 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from kb.store.backend import MEMORY, SelectResult, StoreBackend, Term, default_store_path
 from kb.store.oxigraph import OxigraphStore, rdf_format
-from kb.store.remote import RemoteStore, is_remote
+
+if TYPE_CHECKING:
+    from kb.store.remote import RemoteStore
 
 __all__ = [
     "MEMORY", "KBStore", "OxigraphStore", "RemoteStore", "SelectResult", "StoreBackend", "Term", "default_store_path", "open_store",
@@ -20,6 +23,16 @@ __all__ = [
 ]
 
 KBStore = OxigraphStore
+_REMOTE_SCHEMES = ("http://", "https://")
+
+
+def __getattr__(name: str) -> Any:
+    # The remote backend imports requests (0.1-0.3 s): only a server location pays for it.
+    if name == "RemoteStore":
+        from kb.store.remote import RemoteStore
+
+        return RemoteStore
+    raise AttributeError(f"module 'kb.store' has no attribute {name!r}")
 
 
 def open_store(location: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> StoreBackend:
@@ -33,6 +46,8 @@ def open_store(location: str | os.PathLike[str] | None = None, *, read_only: boo
         another writer, not a store, a server that does not answer).
     """
     chosen = default_store_path() if location is None else location
-    if isinstance(chosen, str) and is_remote(chosen):
+    if isinstance(chosen, str) and chosen.startswith(_REMOTE_SCHEMES):  # as kb.store.remote.is_remote
+        from kb.store.remote import RemoteStore
+
         return RemoteStore.open(chosen, read_only=read_only)
     return OxigraphStore.open(chosen, read_only=read_only)
