@@ -243,47 +243,58 @@ def bench_templates(store: Path, cases: list[dict[str, Any]], work: Path, *, rep
     while pending:
         path = work / "cases.json"
         path.write_text(json.dumps(pending), encoding="utf-8")
-        process = launch([sys.executable, "-m", "benchmarks.worker", "templates", str(store), str(path), str(repeat), str(budget)],
-                         work / "templates-rusage.json", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        stderr_path = work / "templates-stderr.txt"
+        with open(stderr_path, "wb") as stderr_file:
+            process = launch([sys.executable, "-m", "benchmarks.worker", "templates", str(store), str(path), str(repeat), str(budget)],
+                             work / "templates-rusage.json", stdout=subprocess.PIPE, stderr=stderr_file)
+        # Raw reads from the pipe (a buffered reader would hide lines from select); stderr goes to a file.
+        fd = process.stdout.fileno()
         selector = selectors.DefaultSelector()
-        selector.register(process.stdout, selectors.EVENT_READ)
+        selector.register(fd, selectors.EVENT_READ)
         current: str | None = None
         last = time.perf_counter()
-        open_budget = 120.0
-        while True:
-            limit = (timeout if current else open_budget) - (time.perf_counter() - last)
-            if limit <= 0 or not selector.select(timeout=min(limit, 1.0)):
-                if time.perf_counter() - last < (timeout if current else open_budget) and process.poll() is None:
-                    continue
+        buffer = b""
+        finished = False
+        while not finished:
+            allowed = timeout if current else 300.0  # opening a large store and loading vocabularies: 300 s
+            if time.perf_counter() - last > allowed:
                 kill_group(process)
                 if current:
-                    results[current] = {"error": f"timeout: no result within {timeout:.0f} s (worker killed)", "runs_ms": [], "rows": None}
+                    results[current] = {"error": f"timeout: no result within {timeout:g} s (worker killed)", "runs_ms": [], "rows": None}
                 break
-            line = process.stdout.readline()
-            if not line:
+            if not selector.select(timeout=0.5):
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:  # the worker exited
                 process.wait()
                 if current:
-                    tail = process.stderr.read().strip().splitlines()
+                    tail = stderr_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
                     results[current] = {"error": f"worker died: {(tail or ['?'])[-1][:300]}", "runs_ms": [], "rows": None}
+                finished = True
                 break
-            message = json.loads(line)
-            if message.get("event") == "start":
-                current, last = message["id"], time.perf_counter()
-            elif message.get("event") == "case":
-                results[message["id"]] = message
-                current, last = None, time.perf_counter()
-            elif message.get("event") == "opened":
-                last = time.perf_counter()
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                if not line.strip():
+                    continue
+                message = json.loads(line)
+                if message.get("event") == "start":
+                    current, last = message["id"], time.perf_counter()
+                elif message.get("event") == "case":
+                    results[message["id"]] = message
+                    current, last = None, time.perf_counter()
+                elif message.get("event") == "opened":
+                    last = time.perf_counter()
         selector.close()
-        if process.stdout:
-            process.stdout.close()
-        if process.stderr:
-            process.stderr.close()
+        process.stdout.close()
+        if process.poll() is None:
+            kill_group(process)
         before = len(pending)
         pending = [case for case in pending if case["id"] not in results]
         if len(pending) == before:  # the worker could not even open the store
+            tail = " / ".join(stderr_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-2:])[:300]
             for case in pending:
-                results[case["id"]] = {"error": "worker failed before running any case", "runs_ms": [], "rows": None}
+                results[case["id"]] = {"error": f"worker failed before running any case: {tail or '?'}", "runs_ms": [], "rows": None}
             pending = []
     rows = []
     for case in cases:
