@@ -117,6 +117,8 @@ class TEKB(DefinedNamespace):
     referenceArmLabel: URIRef
     outcomeText: URIRef
     eventText: URIRef
+    drugText: URIRef
+    targetText: URIRef
     rankedSourceKind: URIRef
     mergeRank: URIRef
     sourceFile: URIRef

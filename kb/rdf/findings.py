@@ -231,6 +231,8 @@ def add_mechanism(context: MappingContext, claim: MechanismClaim, node: ox.Named
     target = context.concept(claim.target, "target", f"{path}.target")
     add(node, TEKB.drug, drug)
     add(node, TEKB.target, target)
+    add(node, TEKB.drugText, string(claim.drug))
+    add(node, TEKB.targetText, string(claim.target))
     add(node, TEKB.direction, string(claim.direction.value) if claim.direction else None)
     add(node, TEKB.aspect, string(claim.aspect.value) if claim.aspect else None)
     add(node, TEKB.mechanism, string(claim.mechanism.value) if claim.mechanism else None)
