@@ -244,6 +244,7 @@ def bench_templates(store: Path, cases: list[dict[str, Any]], work: Path, *, rep
         path = work / "cases.json"
         path.write_text(json.dumps(pending), encoding="utf-8")
         stderr_path = work / "templates-stderr.txt"
+        (work / "templates-rusage.json").unlink(missing_ok=True)
         with open(stderr_path, "wb") as stderr_file:
             process = launch([sys.executable, "-m", "benchmarks.worker", "templates", str(store), str(path), str(repeat), str(budget)],
                              work / "templates-rusage.json", stdout=subprocess.PIPE, stderr=stderr_file)
@@ -269,6 +270,10 @@ def bench_templates(store: Path, cases: list[dict[str, Any]], work: Path, *, rep
                 process.wait()
                 if current:
                     tail = stderr_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                    usage_path = work / "templates-rusage.json"
+                    usage = json.loads(usage_path.read_text()) if usage_path.exists() else {}
+                    if usage.get("killed_over_mib"):
+                        tail.append(f"killed: resident set over {usage['killed_over_mib']} MiB (BENCH_MEMORY_LIMIT_MIB)")
                     results[current] = {"error": f"worker died: {(tail or ['?'])[-1][:300]}", "runs_ms": [], "rows": None}
                 finished = True
                 break
