@@ -119,6 +119,7 @@ class TEKB(DefinedNamespace):
     eventText: URIRef
     drugText: URIRef
     targetText: URIRef
+    statementCount: URIRef
     rankedSourceKind: URIRef
     mergeRank: URIRef
     sourceFile: URIRef

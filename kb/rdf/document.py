@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TypeVar
@@ -17,7 +17,7 @@ from kb.rdf.bibliographic import add_publication, add_registry_record
 from kb.rdf.context import ConceptResolver, MappingContext, PublicationLookup, UnresolvedName
 from kb.rdf.findings import FindingDefaults, add_adverse_event, add_agent, add_mechanism, add_outcome_result
 from kb.rdf.iris import IriScheme
-from kb.rdf.terms import date_time, iri, optional_string, string
+from kb.rdf.terms import date_time, integer, iri, optional_string, string
 from kb.rdf.trial import add_analysis, add_trial, trial_iris
 
 __all__ = ["SourceGraph", "document_to_graph", "content_hash"]
@@ -41,7 +41,7 @@ class SourceGraph:
 #: Changes whenever the mapping makes different triples from the same record (an IRI rule, a
 #: new statement). It is part of every content hash, so re-ingesting a file after an upgrade
 #: replaces its graph instead of reporting it unchanged: that is how stores are migrated.
-MAPPING_VERSION = "2026-11-30 part nodes per source record; trial, arm and concept labels on findings and claims"
+MAPPING_VERSION = "2026-11-30 part nodes per source record; trial, arm and concept labels on findings and claims; statement counts"
 
 
 def content_hash(document: FindingsDocument, vocabulary_fingerprint: str = "") -> str:
@@ -101,7 +101,18 @@ def document_to_graph(
 
     digest = content_hash(document, vocabulary_fingerprint)
     _add_source_provenance(context, document, graph, origin, agent, digest, source_file, generated_at)
-    return SourceGraph(source.id, graph, tuple(dict.fromkeys(context.triples)), digest, tuple(context.unresolved))
+    triples = with_statement_count(graph, context.triples)
+    return SourceGraph(source.id, graph, triples, digest, tuple(context.unresolved))
+
+
+def with_statement_count(graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> tuple[ox.Triple, ...]:
+    """``triples`` without repeats, plus ``graph tekb:statementCount N`` (N counting that triple too).
+
+    Every graph the KB writes records its size, so ``stats`` sums the counts instead of scanning
+    every quad (1.6 s at 3.7M quads).
+    """
+    unique = tuple(dict.fromkeys(triples))
+    return (*unique, ox.Triple(graph, iri(TEKB.statementCount), integer(len(unique) + 1)))
 
 
 def _labels(context: MappingContext, document: FindingsDocument, trials: dict[str, ox.NamedNode]) -> dict[str, str]:

@@ -28,7 +28,7 @@ from kb.errors import IdentifierError, KBError, VocabularyError
 from kb.formats import merge_ranks
 from kb.namespaces import DCTERMS, RDF, RDFS, SKOS, TEKB
 from kb.paths import ontology_dir, vocabulary_dir
-from kb.rdf import IriScheme
+from kb.rdf import IriScheme, with_statement_count
 from kb.rdf.terms import date_time, integer, iri, string
 from kb.readers import VocabularyFile, get_vocabulary_reader
 from kb.store import StoreBackend
@@ -82,6 +82,7 @@ def ensure_vocabulary(store: StoreBackend, iris: IriScheme, vocabulary: Vocabula
     ontology_bytes, ontology = _ontology_triples()
     generated = [*vocabulary.iter_triples(), *rank_triples(iris)]
     digest = hashlib.sha256(ontology_bytes)
+    digest.update(b"with statement count")  # graphs written before counts existed are rewritten once
     for line in sorted(str(triple) for triple in generated):
         digest.update(line.encode("utf-8"))
     graph = iri(iris.vocabulary_graph())
@@ -90,7 +91,7 @@ def ensure_vocabulary(store: StoreBackend, iris: IriScheme, vocabulary: Vocabula
     triples = [*ontology, *generated]
     triples.append(ox.Triple(graph, iri(RDFS.label), string("ontology and normalization vocabularies")))
     triples.append(ox.Triple(graph, iri(TEKB.contentHash), string(digest.hexdigest())))
-    store.replace_graph(graph, triples)
+    store.replace_graph(graph, with_statement_count(graph, triples))
     return True
 
 
@@ -220,7 +221,7 @@ def _graph_triples(graph: ox.NamedNode, name: str, path: Path, result: Vocabular
                 triples.append(ox.Triple(subject, iri(SKOS.notation), string(concept.curie)))
         triples += [ox.Triple(subject, iri(SKOS.altLabel), string(n)) for n in merge.names if not (merge.new and n == merge.given.label)]
         triples += [ox.Triple(subject, match, iri(x)) for x in merge.xrefs]
-    return list(dict.fromkeys(triples))
+    return list(with_statement_count(graph, triples))
 
 
 def _expands_to(curie: str, target: str) -> bool:

@@ -179,3 +179,17 @@ def test_the_publication_merge_follows_the_rank_table(monkeypatch: pytest.Monkey
     assert titles(swapped) == "Part nodes from two sources of one article"
     graphs = {g.kind: g.source_id for g in normal.sources}
     assert set(graphs) == {"pubmed", "crossref"}
+
+
+def test_stats_counts_every_quad_from_the_sizes_graphs_record(tmp_path: Path) -> None:
+    """``stats.quads`` sums what each graph records about itself: it equals a scan of the store."""
+    kb = KnowledgeBase.memory()
+    kb.ingest("findings", sorted(examples_dir().glob("*.yaml")))
+    kb.ingest("pubmed", [PUBMED])
+    assert kb.stats().quads == kb.store.count()
+    terms = tmp_path / "spanish.tsv"
+    terms.write_text(USER_TERMS, encoding="utf-8")
+    kb.vocab.add(terms)
+    assert kb.stats().quads == kb.store.count()
+    kb.remove_source("weber-2007-mm009")
+    assert kb.stats().quads == kb.store.count()
