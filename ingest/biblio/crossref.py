@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ingest.biblio.records import ParsedRecord
@@ -204,7 +204,9 @@ def _grants(work: Mapping[str, object]) -> list[dict[str, object]]:
         if not isinstance(funder, Mapping):
             continue
         agency = funder.get("name") if isinstance(funder.get("name"), str) else None
-        awards = [award for award in funder.get("award") or [] if isinstance(award, str) and award.strip()]
+        given = funder.get("award")
+        # Crossref gives a list; a bare string is one award, not one award per character.
+        awards = [award for award in ([given] if isinstance(given, str) else as_list(given)) if isinstance(award, str) and award.strip()]
         grants.extend({"agency": agency, "id": award} for award in awards)
         if not awards and agency:
             grants.append({"agency": agency})
@@ -217,8 +219,8 @@ def work_fields(work: Mapping[str, object]) -> dict[str, object]:
     if not first:
         first = as_text(work.get("article-number"))
     subject = work.get("subject")
-    # Crossref gives a list; a bare string is iterated character by character, as before typing.
-    subjects = subject if isinstance(subject, Iterable) else []
+    # Crossref gives a list; a bare string is one subject, not one keyword per character.
+    subjects = [subject] if isinstance(subject, str) else as_list(subject)
     references = [cited_work_fields(ref) for ref in as_list(work.get("reference")) if isinstance(ref, Mapping)]
     abstract = work.get("abstract")
     return {

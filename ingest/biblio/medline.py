@@ -172,7 +172,7 @@ class _Draft:
             fields["first_page"], fields["last_page"] = expand_pages(value)
         elif tag == "DP":
             fields["dp"] = parse_medline_date(value)
-        elif tag == "DEP" and len(value) == 8 and value.isdigit():
+        elif tag == "DEP" and len(value) == 8 and value.isdecimal():
             fields["dep"] = f"{value[:4]}-{value[4:6]}-{value[6:]}"
         elif tag == "LA":
             fields.setdefault("language", value)

@@ -54,7 +54,7 @@ def month_number(value: str | None) -> int | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isdecimal():
         number = int(value)
         return number if 1 <= number <= 12 else None
     return _MONTHS.get(value[:3].lower())
@@ -97,7 +97,7 @@ def expand_pages(text: str | None) -> tuple[str | None, str | None]:
     start, _, end = last_range.partition("-")
     start, end = start.strip(), end.strip()
     last = end or (start if len(ranges) > 1 else None)
-    if last and end and len(end) < len(start) and end.isdigit() and start[-len(end):].isdigit():
+    if last and end and len(end) < len(start) and end.isdecimal() and start[-len(end):].isdecimal():
         # '2133-42' prints only the digits that change: take the rest from the first page.
         last = start[: len(start) - len(end)] + end
     return first, last
@@ -152,7 +152,7 @@ def _pub_date(article: Any, values: _Values) -> str | None:
                 # A season such as 'Jan-Mar' starts with a month; 'Spring' leaves the year.
                 date = parse_medline_date(f"{year} {_text(pub_date, 'Season') or ''}")
             else:
-                date = f"{year}-{month:02d}" + (f"-{int(day):02d}" if day and day.isdigit() else "")
+                date = f"{year}-{month:02d}" + (f"-{int(day):02d}" if day and day.isdecimal() else "")
         else:
             date = parse_medline_date(_text(pub_date, "MedlineDate"))
     if date is None:
@@ -163,7 +163,7 @@ def _pub_date(article: Any, values: _Values) -> str | None:
             day = _text(article_date, "Day")
             date = year
             if month:
-                date += f"-{month:02d}" + (f"-{int(day):02d}" if day and day.isdigit() else "")
+                date += f"-{month:02d}" + (f"-{int(day):02d}" if day and day.isdecimal() else "")
     return values.check(normalize_partial_date, date, "date")
 
 

@@ -198,7 +198,7 @@ def _int(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     return None
 
@@ -248,7 +248,7 @@ def month_number(text: object) -> int | None:
     if not isinstance(text, str):
         return None
     word = text.strip().lower().rstrip(".")
-    if word.isdigit():
+    if word.isdecimal():
         return int(word) if 1 <= int(word) <= 12 else None
     return _MONTHS.get(word)
 
@@ -272,9 +272,9 @@ def parse_loose_date(text: str | None, year_hint: str | None = None) -> str | No
     if match:
         return partial_date(*match.groups())
     words = [word for word in re.split(r"[\s,/\-]+", text) if word]
-    year = next((w for w in words if len(w) == 4 and w.isdigit()), year_hint)
-    month = next((month_number(w) for w in words if month_number(w) and not w.isdigit()), None)
-    day = next((w for w in words if w.isdigit() and len(w) <= 2), None) if month else None
+    year = next((w for w in words if len(w) == 4 and w.isdecimal()), year_hint)
+    month = next((month_number(w) for w in words if month_number(w) and not w.isdecimal()), None)
+    day = next((w for w in words if w.isdecimal() and len(w) <= 2), None) if month else None
     return partial_date(year, month, day)
 
 

@@ -165,12 +165,18 @@ def _events(table: etree._Element | None) -> list[dict[str, Any]]:
 
 def _deaths(reported: etree._Element) -> dict[str, tuple[str | None, str | None]]:
     """All-cause mortality per group id, when the record has the table (records from 2017 on)."""
-    table = reported.find("all_cause_mortality") or reported.find("deaths")
+    # An element with no children is falsy in lxml: test for None, so an empty
+    # <all_cause_mortality/> is not passed over for <deaths>.
+    table = reported.find("all_cause_mortality")
+    if table is None:
+        table = reported.find("deaths")
     found: dict[str, tuple[str | None, str | None]] = {}
     if table is None:
         return found
     for counts in table.iter("counts"):
-        found[counts.get("group_id")] = (counts.get("subjects_affected"), counts.get("subjects_at_risk"))
+        group = counts.get("group_id")
+        if group:  # counts without a group id cannot be tied to an arm
+            found[group] = (counts.get("subjects_affected"), counts.get("subjects_at_risk"))
     return found
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, cast
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -129,10 +129,14 @@ class OxigraphStore:
         return bool(self._query(query, bindings))
 
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        """Run a CONSTRUCT or DESCRIBE query over the union of graphs."""
-        # Unchecked, unlike select(): a SELECT given here lists its solutions and an ASK raises
-        # TypeError. The cast states what callers pass (construct_template checks the form).
-        return list(cast(ox.QueryTriples, self._query(query, bindings)))
+        """Run a CONSTRUCT or DESCRIBE query over the union of graphs.
+
+        :raises QueryError: when the query is a SELECT or an ASK.
+        """
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+        return list(result)
 
     def raw_query(self, query: str, bindings: Mapping[str, Term] | None = None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run any query; returns pyoxigraph's result object (for serializing results)."""
