@@ -120,6 +120,7 @@ class TEKB(DefinedNamespace):
     drugText: URIRef
     targetText: URIRef
     statementCount: URIRef
+    armDrug: URIRef
     rankedSourceKind: URIRef
     mergeRank: URIRef
     sourceFile: URIRef

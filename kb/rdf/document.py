@@ -41,7 +41,7 @@ class SourceGraph:
 #: Changes whenever the mapping makes different triples from the same record (an IRI rule, a
 #: new statement). It is part of every content hash, so re-ingesting a file after an upgrade
 #: replaces its graph instead of reporting it unchanged: that is how stores are migrated.
-MAPPING_VERSION = "2026-11-30 part nodes per source record; trial, arm and concept labels on findings and claims; statement counts"
+MAPPING_VERSION = "2026-11-30 part nodes per source record; trial, arm and concept labels on findings and claims; statement counts; arm drugs on event counts"
 
 
 def content_hash(document: FindingsDocument, vocabulary_fingerprint: str = "") -> str:
@@ -94,7 +94,13 @@ def document_to_graph(
     for analysis in document.analyses:
         add_analysis(context, analysis, analyses[analysis.key], origin)
 
-    defaults = FindingDefaults(origin, source.status, source.method, agent, trials, analyses, _labels(context, document, trials))
+    arm_drugs: dict[str, list[ox.NamedNode]] = {}
+    for written in context.triples:  # what add_trial wrote: each arm's drugs, resolved once
+        if written.predicate == iri(TEKB.receivesDrug) and isinstance(written.object, ox.NamedNode):
+            arm_drugs.setdefault(written.subject.value, []).append(written.object)  # type: ignore[union-attr]
+    defaults = FindingDefaults(
+        origin, source.status, source.method, agent, trials, analyses, _labels(context, document, trials), arm_drugs
+    )
     _add_findings(context, source.id, "outcome_results", document.outcome_results, add_outcome_result, defaults)
     _add_findings(context, source.id, "adverse_events", document.adverse_events, add_adverse_event, defaults)
     _add_findings(context, source.id, "mechanisms", document.mechanisms, add_mechanism, defaults)

@@ -54,6 +54,7 @@ class FindingDefaults:
         trials: dict[str, ox.NamedNode],
         analyses: dict[str, ox.NamedNode],
         labels: dict[str, str] | None = None,
+        arm_drugs: dict[str, list[ox.NamedNode]] | None = None,
     ) -> None:
         self.publication = publication
         self.status = status
@@ -62,6 +63,7 @@ class FindingDefaults:
         self.trials = trials
         self.analyses = analyses
         self.labels = labels or {}  # trial and arm IRIs -> their label in this source
+        self.arm_drugs = arm_drugs or {}  # arm IRIs -> the drugs the arm receives in this source
 
     def arm(self, trial_key: str, arm_key: str) -> ox.NamedNode:
         return iri(IriScheme.arm(self.trials[trial_key].value, arm_key))
@@ -217,6 +219,10 @@ def add_adverse_event(context: MappingContext, result: AdverseEventResult, node:
         add(part, RDF.type, iri(TEKB.ArmEventCount))
         add(part, TEKB.arm, defaults.arm(result.trial, count.arm))
         add(part, TEKB.armLabel, defaults.label(defaults.arm(result.trial, count.arm)))
+        # The arm's drugs on the count itself: finding a comparator (an arm without the drug) is then
+        # one lookup on a bound node.
+        for drug in defaults.arm_drugs.get(defaults.arm(result.trial, count.arm).value, []):
+            add(part, TEKB.armDrug, drug)
         add(part, TEKB.nAffected, _count(count.n_affected))
         add(part, TEKB.nAtRisk, _count(count.n_at_risk))
         add(part, TEKB.percent, _number(count.incidence_percent))
