@@ -24,8 +24,40 @@ __all__ = ["FindingsReader", "read_findings_file", "format_location"]
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
+#: The most values a findings file may expand to once its aliases are followed. Curated files
+#: share a provenance block or two (a few thousand values in all); nested aliases expand
+#: exponentially (a 3 KB file became 34 MB at depth 7 and hung the reader past it).
+MAX_EXPANDED_VALUES = 100_000
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` stands for with every alias followed (shared nodes counted once each time)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(key, sizes) + _expanded_size(value, sizes) for key, value in node.value)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that rejects a key given twice in one mapping (PyYAML keeps the last)."""
+    """A safe YAML loader that rejects a key given twice in one mapping (PyYAML keeps the last),
+    and a document whose aliases expand past :data:`MAX_EXPANDED_VALUES` values."""
+
+    def get_single_node(self) -> yaml.Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            size = _expanded_size(node, {})
+            if size > MAX_EXPANDED_VALUES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"its aliases expand to {size:,} values (at most {MAX_EXPANDED_VALUES:,})", node.start_mark
+                )
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -80,6 +112,8 @@ def _parse(path: Path) -> Any:
         raise FindingsFileError(str(path), [(where, f"invalid YAML: {error.problem}")]) from error
     except (yaml.YAMLError, ValueError) as error:  # JSONDecodeError is a ValueError
         raise FindingsFileError(str(path), [("", f"invalid {kind.upper()}: {error}")]) from error
+    except RecursionError:
+        raise FindingsFileError(str(path), [("", f"invalid {kind.upper()}: nested too deeply")]) from None
 
 
 def read_findings_file(path: str | Path) -> FindingsDocument:

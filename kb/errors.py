@@ -8,6 +8,8 @@ record path and the field wherever those are known.
 from __future__ import annotations
 
 __all__ = [
+    "cap",
+    "MESSAGE_CAP",
     "KBError",
     "IdentifierError",
     "RecordError",
@@ -23,6 +25,19 @@ __all__ = [
     "ExportError",
     "ValidationFailed",
 ]
+
+
+#: The most characters of one problem that a message echoes (an input value can be megabytes).
+MESSAGE_CAP = 300
+
+
+def cap(text: str, limit: int = MESSAGE_CAP) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis and the full length, when longer.
+
+    >>> cap("x" * 400, 10)
+    'xxxxxxxxxx… (400 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 class KBError(Exception):
@@ -53,6 +68,7 @@ class InputFileError(RecordError):
     """
 
     def __init__(self, path: str, problems: list[tuple[str, str]]) -> None:
+        problems = [(where, cap(what)) for where, what in problems]
         detail = "; ".join(f"{where}: {what}" if where else what for where, what in problems)
         super().__init__(f"{path}: {detail}", problems)
         self.path = path
