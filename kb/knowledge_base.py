@@ -210,18 +210,32 @@ class KnowledgeBase:
         """Run a CONSTRUCT template (e.g. ``drug_evidence``); the triples of its graph."""
         return construct_template(self, name, {**(params or {}), **keyword_params})
 
-    def sparql(self, query: str, bindings: Mapping[str, Term] | None = None) -> SelectResult | bool | list[ox.Triple]:
+    def sparql(
+        self, query: str, bindings: Mapping[str, Term] | None = None, *, allow_service: bool = False
+    ) -> SelectResult | bool | list[ox.Triple]:
         """Run a read-only SPARQL query over the union of graphs: rows, a boolean or triples.
 
-        :raises QueryError: on a syntax error.
+        ``SERVICE`` clauses (federation) are refused unless ``allow_service`` is true.
+
+        :raises QueryError: on a syntax error, or a SERVICE clause that is not allowed.
         """
-        result = self.store.raw_query(query, bindings)
+        result = self.raw_sparql(query, bindings, allow_service=allow_service)
         if isinstance(result, ox.QuerySolutions):
             variables = tuple(v.value for v in result.variables)
             return SelectResult(variables, tuple(tuple(s[name] for name in variables) for s in result))
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
         return list(result)  # type: ignore[call-overload]
+
+    def raw_sparql(self, query: str, bindings: Mapping[str, Term] | None = None, *, allow_service: bool = False) -> Any:
+        """Run a SPARQL query and return the store's own result object (which serializes itself).
+
+        :raises QueryError: on a syntax error, or a SERVICE clause that is not allowed.
+        """
+        from kb.sparql import check_federation
+
+        check_federation(query, allow_service=allow_service)
+        return self.store.raw_query(query, bindings)
 
     def stats(self) -> Any:
         """The KB's counts, as one row of the ``stats`` template."""

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from kb.errors import QueryError
 
-__all__ = ["bind_values", "where_brace_offset"]
+__all__ = ["bind_values", "where_brace_offset", "service_targets", "check_federation"]
 
 _VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -103,3 +103,47 @@ def bind_values(query: str, bindings: Mapping[str, ox.NamedNode | ox.BlankNode |
     brace = where_brace_offset(query) + 1
     block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}\n"
     return query[:brace] + block + query[brace:]
+
+
+_SERVICE_RE = re.compile(r"SERVICE(?![A-Za-z0-9_])(\s+SILENT(?![A-Za-z0-9_]))?\s*", re.IGNORECASE)
+
+
+def service_targets(query: str) -> list[str]:
+    r"""The target of every ``SERVICE`` clause in ``query`` (an ``<IRI>``, a ``?variable``, or a prefixed
+    name), skipping comments, strings and IRIs.
+
+    >>> service_targets('SELECT * { # SERVICE <x> in a comment\n SERVICE <http://a.example/sparql> { ?s ?p ?o } }')
+    ['<http://a.example/sparql>']
+    >>> service_targets('SELECT * { ?s ?p "SERVICE <y>" . SERVICE SILENT ?endpoint { ?s ?p ?o } }')
+    ['?endpoint']
+    """
+    targets, index = [], 0
+    while index < len(query):
+        skipped = _skip(query, index)
+        if skipped != index:
+            index = skipped
+            continue
+        match = _SERVICE_RE.match(query, index) if query[index] in "sS" and not query[index - 1 : index].isalnum() else None
+        if match:
+            end = match.end()
+            target = query[end : _skip(query, end)] if query[end : end + 1] == "<" else re.match(r"[^\s{]*", query[end:])
+            targets.append(target if isinstance(target, str) else target.group(0) if target else "")
+            index = end
+            continue
+        index += 1
+    return targets
+
+
+def check_federation(query: str, *, allow_service: bool = False) -> None:
+    """Refuse ``SERVICE`` clauses unless federation is allowed, and always those that cannot be followed.
+
+    A ``SERVICE`` makes the store fetch from another host: off by default. With it allowed, only a
+    constant ``http(s)`` IRI is followed; ``SERVICE ?var`` and other schemes (``file:``) are refused.
+
+    :raises QueryError: naming the clause.
+    """
+    for target in service_targets(query):
+        if not allow_service:
+            raise QueryError(f"SERVICE {target} would query another host: federation is off (allow it with --allow-service)")
+        if not (target.startswith("<http://") or target.startswith("<https://")):
+            raise QueryError(f"SERVICE {target}: only a constant http(s) endpoint IRI can be followed")

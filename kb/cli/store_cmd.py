@@ -75,13 +75,14 @@ def sparql(
     query: Annotated[str | None, typer.Argument(help="A SPARQL 1.1 query (read-only).")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file.", exists=True, dir_okay=False)] = None,
     fmt: Annotated[ResultsFormat, typer.Option("--format", help="SPARQL results format.")] = ResultsFormat.json,
+    allow_service: Annotated[bool, typer.Option("--allow-service", help="Let SERVICE clauses query other hosts (off by default).")] = False,
 ) -> None:
     """Run a SPARQL query over the union of all graphs; print SPARQL 1.1 results."""
     if (query is None) == (file is None):
         raise typer.BadParameter("give a query or --file, not both", param_hint="QUERY")
     text = file.read_text(encoding="utf-8") if file else query
     with open_kb(ctx, read_only=True) as kb:
-        result = kb.store.raw_query(text or "")
+        result = kb.raw_sparql(text or "", allow_service=allow_service)
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             result.serialize(sys.stdout.buffer, _RESULTS[fmt])
         else:  # CONSTRUCT / DESCRIBE: print N-Triples
