@@ -224,8 +224,39 @@ def _known_iri(curie: str) -> str | None:
 
 # --- OWL / RDF ------------------------------------------------------------------------------
 
+#: Entities an RDF/XML DOCTYPE may declare (OWL files abbreviate namespaces this way).
+_MAX_ENTITIES = 200
+_MAX_ENTITY_LENGTH = 2_000
+
+
+def _check_entities(path: Path) -> None:
+    """Refuse an RDF/XML DOCTYPE whose entities could expand without bound (an entity bomb).
+
+    OWL files from Protégé declare entities for namespaces (``<!ENTITY owl "http://...#">``), so
+    entities are allowed, but not ones that refer to other entities (how a "billion laughs" file
+    grows), external ones, or more or longer than any namespace list needs. lxml reads the DOCTYPE
+    without resolving anything (no entity substitution, no DTD loading, no network).
+    """
+    from lxml import etree
+
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    if b"<!ENTITY" not in head:
+        return
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, recover=True)
+    root = etree.fromstring(head, parser)  # the first MiB holds the DOCTYPE
+    dtd = root.getroottree().docinfo.internalDTD if root is not None else None
+    entities = list(dtd.entities()) if dtd is not None else []
+    bad = [e.name for e in entities if e.content is None or "&" in e.content or "%" in e.content or len(e.content) > _MAX_ENTITY_LENGTH]
+    if bad or len(entities) > _MAX_ENTITIES:
+        reason = f"entities that refer to others, are external or too long ({', '.join(bad[:5])})" if bad else f"{len(entities)} entities"
+        raise VocabularyError(f"{path}: refused: the DOCTYPE declares {reason}; an RDF/XML vocabulary needs only namespace entities")
+
+
 def _read_rdf(path: Path, category: str | None, fmt: str) -> VocabularyFile:
     """OWL classes and SKOS concepts with labels, synonyms and matches (parsed by Oxigraph)."""
+    if fmt == "rdfxml":
+        _check_entities(path)
     try:
         triples = [quad.triple for quad in ox.parse(path=str(path), format=_RDF_FORMATS[fmt])]
     except SyntaxError as error:
