@@ -256,9 +256,18 @@ class KnowledgeBase:
         """
         graph = self.source_graph(source_id)
         if not self.store.has_graph(graph):
-            known = ", ".join(s.source_id for s in self.sources) or "none"
-            raise SourceNotFoundError(f"no source {source_id!r} in the store (sources: {known})")
+            raise SourceNotFoundError(f"no source {source_id!r} in the store{self._close_sources(source_id)}")
         return self.store.remove_graph(graph)
+
+    def _close_sources(self, source_id: str) -> str:
+        """``" (did you mean: a, b?)"`` naming at most five source ids close to ``source_id``, else ``""``.
+
+        The message never lists every source: a KB can hold tens of thousands.
+        """
+        import difflib
+
+        close = difflib.get_close_matches(source_id, [s.source_id for s in self.sources], n=5, cutoff=0.6)
+        return f" (did you mean: {', '.join(close)}?)" if close else " ('kb sources list' lists them)"
 
     def source_graph(self, source_id: str) -> ox.NamedNode:
         """The named graph of the source ``source_id``."""

@@ -75,6 +75,7 @@ class OxigraphStore:
                     raise StoreError(f"no store at {location}: run 'kb init' or 'kb ingest' first")
                 store = ox.Store.read_only(str(location))
             else:
+                _refuse_foreign_directory(location)
                 location.mkdir(parents=True, exist_ok=True)
                 store = ox.Store(str(location))
         except (OSError, RuntimeError) as error:  # RocksDB reports a store in use as RuntimeError
@@ -258,6 +259,16 @@ class OxigraphStore:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError("the store is open read-only")
+
+
+def _refuse_foreign_directory(location: Path) -> None:
+    """Refuse to create a store among a user's files: a directory that holds files but no database.
+
+    RocksDB keeps a ``CURRENT`` file in every database directory; without one, the directory is
+    not a store and writing one there would scatter database files among the user's own.
+    """
+    if location.is_dir() and any(location.iterdir()) and not (location / "CURRENT").exists():
+        raise StoreError(f"{location} is a directory that holds other files and no store: give an empty or new directory")
 
 
 def _first_line(error: BaseException) -> str:
