@@ -62,6 +62,8 @@ class Template:
     #: marked ``# when: NAME`` (and one ``# when: none``) keeps only the branch of the first one
     #: given (:meth:`text_for`), so the query starts from an index lookup on it.
     selector: tuple[str, ...] = field(default=())
+    #: The query text with only one selector branch, by branch name (built once, when loaded).
+    branch_texts: dict[str, str] = field(default_factory=dict)
 
     def text_for(self, given: set[str]) -> str:
         """The query text to run when the parameters ``given`` are given (by parameter name).
@@ -72,7 +74,7 @@ class Template:
         if not self.selector:
             return self.text
         chosen = next((name for name in self.selector if name in given), "none")
-        return keep_branch(self.text, chosen)
+        return self.branch_texts[chosen]
 
     @property
     def form(self) -> str:
@@ -196,12 +198,12 @@ def _load(path: Path, _mtime_ns: int, _size: int) -> Template:
     selector = header.get("selector") or []
     if not isinstance(selector, list) or any(p not in parameters for p in selector):
         raise QueryError(f"{where} 'selector' must list declared parameters, got {selector!r}")
-    for branch in [*selector, "none"] if selector else []:
-        keep_branch(text, branch)  # every branch must be there
+    # Every branch must be there; the texts are kept, so a query never cuts the template again.
+    branch_texts = {branch: keep_branch(text, branch) for branch in ([*selector, "none"] if selector else [])}
     description = header.get("description") or ""
     if not isinstance(description, str):
         raise QueryError(f"{where} 'description' must be text")
-    return Template(path.stem, summary.strip(), parameters, dict(columns), text, path, description.strip(), tuple(one_of), tuple(selector))
+    return Template(path.stem, summary.strip(), parameters, dict(columns), text, path, description.strip(), tuple(one_of), tuple(selector), branch_texts)
 
 
 def _parse_header(text: str, path: Path) -> dict[str, Any]:

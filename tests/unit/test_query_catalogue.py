@@ -176,6 +176,17 @@ def test_unknown_template_lists_the_known_ones() -> None:
         ("#+ summary: s\n#+ parameters:\n#+   p: {type: string, variable: 'a b'}\n#+ columns:\n#+   x: string\nSELECT ?x WHERE { ?x ?p ?o }", "variable"),
         ("#+ summary: s\n#+ parameters:\n#+   p: {type: string, required: true, default: a}\n#+ columns:\n#+   x: string\nSELECT ?x WHERE { ?x ?p ?o }", "required"),
         ("#+ summary: s\n#+ one_of: [p]\n#+ columns:\n#+   x: string\nSELECT ?x WHERE { ?x ?p ?o }", "one_of"),
+        ("#+ summary: s\n#+ selector: [p]\n#+ columns:\n#+   x: string\nSELECT ?x WHERE { ?x ?p ?o }", "'selector' must list"),
+        (
+            "#+ summary: s\n#+ parameters:\n#+   p: {type: string}\n#+ selector: [p]\n#+ columns:\n#+   x: string\n"
+            "SELECT ?x WHERE { ?x ?a ?p }",
+            "needs UNION branches marked",
+        ),
+        (
+            "#+ summary: s\n#+ parameters:\n#+   p: {type: string}\n#+ selector: [p]\n#+ columns:\n#+   x: string\n"
+            "SELECT ?x WHERE {\n  {\n    # when: p\n    ?x ?a ?p\n  } UNION {\n    # when: p\n    ?x ?b ?p\n  }\n}",
+            "no single branch '# when: p'",
+        ),
     ],
 )
 def test_malformed_headers_are_query_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: str, message: str) -> None:
