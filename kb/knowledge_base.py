@@ -118,6 +118,11 @@ class KnowledgeBase:
             self._vocabulary_key = key
         return self._vocabulary
 
+    def forget_vocabulary(self) -> None:
+        """Build :attr:`vocabulary` again at its next use (after this handle changed the user vocabularies:
+        a vocabulary re-added within the same second keeps its creation time, so the key alone can miss it)."""
+        self._vocabulary = None
+
     def _user_vocabulary_key(self) -> tuple[str, ...]:
         from kb.namespaces import DCTERMS
 
@@ -331,7 +336,7 @@ class VocabularyManager:
         :raises VocabularyError: naming the file and line when the file cannot be read.
         """
         report = add_user_vocabulary(self._kb.store, self._kb.iris, Path(path), name=name, fmt=fmt, category=category)
-        self._kb._vocabulary = None
+        self._kb.forget_vocabulary()
         report.now_resolved = self._now_resolved()
         return report
 
@@ -341,7 +346,7 @@ class VocabularyManager:
         :raises VocabularyError: when there is no user vocabulary of that name.
         """
         removed = remove_user_vocabulary(self._kb.store, self._kb.iris, name)
-        self._kb._vocabulary = None
+        self._kb.forget_vocabulary()
         return removed
 
     def _now_resolved(self) -> builtins.list[tuple[str, str, str]]:  # `list` here is the method above

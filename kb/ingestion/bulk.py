@@ -44,6 +44,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kb.ingestion.report import LoadedSource, LoadStatus
+from kb.ingestion.sinks import known_publication
 from kb.models import FindingsDocument, Publication
 from kb.namespaces import FABIO, PRISM, PROV, TEKB
 from kb.rdf import IriScheme, SourceGraph
@@ -221,17 +222,8 @@ class BulkStoreSink(Spooler):
 
     # -- Sink ------------------------------------------------------------------------------------
     def known_publication(self, publication: Publication) -> str | None:
-        """The node the store or this run already has for ``publication`` (DOI, then PMID)."""
-        for kind, predicate, value in (("doi", _DOI, publication.doi), ("pmid", _PMID, publication.pmid)):
-            if value is None:
-                continue
-            node = self._publications.get((kind, value))
-            if node is not None:
-                return node
-            for quad in self.store.quads_matching(None, predicate, ox.Literal(value), None):
-                if isinstance(quad.subject, ox.NamedNode):
-                    return quad.subject.value
-        return None
+        """The node this run (spooled, not yet loaded) or the store already has for ``publication``."""
+        return known_publication(self.store, publication, held=self._publications)
 
     def unchanged(self, document: FindingsDocument, file: str | None) -> LoadedSource | None:
         """A report when the store (or this run) holds this record's content already."""

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kb.errors import KBError
-from kb.ingestion.report import LoadReport
+from kb.ingestion.report import LoadReport, LoadStatus
 from kb.ingestion.sinks import FileScopedSink, Sink, StoreSink
 from kb.models import FindingsDocument
 from kb.rdf import IriScheme, document_to_graph
@@ -95,7 +95,7 @@ class IngestRunner:
             report.failed.append((file_name or document.source.id, str(error)))
             return
         report.loaded.append(loaded)
-        if loaded.status.value != "unchanged":
+        if loaded.status is not LoadStatus.unchanged:
             report.unresolved.extend(mapped.unresolved)
 
     def _resolve(self, text: str, category: str) -> str | None:

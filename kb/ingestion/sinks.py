@@ -12,6 +12,7 @@ the same file twice leaves the store unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
@@ -74,15 +75,21 @@ class FileScopedSink(Protocol):
         ...
 
 
-def known_publication(store: StoreBackend, publication: Publication) -> str | None:
-    """The node ``store`` already has for ``publication``: matched on DOI, then on PMID.
+def known_publication(
+    store: StoreBackend, publication: Publication, held: Mapping[tuple[str, str], str] | None = None
+) -> str | None:
+    """The node already given to ``publication``: matched on DOI, then on PMID.
 
-    This is what makes the same article from PubMed, Crossref and a RIS file one node, in
-    whichever order they arrive (docs/rdf-mapping.md, "Merging publications").
+    ``held`` maps ``("doi"|"pmid", value)`` to nodes not in ``store`` yet (a run's spool); for each
+    identifier it is asked before the store. This is what makes the same article from PubMed,
+    Crossref and a RIS file one node, in whichever order they arrive (docs/rdf-mapping.md,
+    "Merging publications").
     """
-    for predicate, value in ((PRISM.doi, publication.doi), (FABIO.hasPubMedId, publication.pmid)):
+    for kind, predicate, value in (("doi", PRISM.doi, publication.doi), ("pmid", FABIO.hasPubMedId, publication.pmid)):
         if value is None:
             continue
+        if held is not None and (kind, value) in held:
+            return held[(kind, value)]
         for quad in store.quads_matching(None, iri(predicate), ox.Literal(value), None):
             if isinstance(quad.subject, ox.NamedNode):
                 return quad.subject.value

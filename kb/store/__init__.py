@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from kb.store.backend import MEMORY, SelectResult, StoreBackend, Term, default_store_path
+from kb.store.backend import MEMORY, SelectResult, StoreBackend, Term, default_store_path, is_remote
 from kb.store.oxigraph import OxigraphStore, rdf_format
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ __all__ = [
 ]
 
 KBStore = OxigraphStore
-_REMOTE_SCHEMES = ("http://", "https://")
 
 
 def __getattr__(name: str) -> Any:
@@ -46,7 +45,7 @@ def open_store(location: str | os.PathLike[str] | None = None, *, read_only: boo
         another writer, not a store, a server that does not answer).
     """
     chosen = default_store_path() if location is None else location
-    if isinstance(chosen, str) and chosen.startswith(_REMOTE_SCHEMES):  # as kb.store.remote.is_remote
+    if isinstance(chosen, str) and is_remote(chosen):
         from kb.store.remote import RemoteStore
 
         return RemoteStore.open(chosen, read_only=read_only)

@@ -16,12 +16,17 @@ from typing import IO, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
-__all__ = ["MEMORY", "Term", "GraphName", "SelectResult", "StoreBackend", "default_store_path"]
+__all__ = ["MEMORY", "Term", "GraphName", "SelectResult", "StoreBackend", "default_store_path", "is_remote"]
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 #: ``--store :memory:`` selects a throw-away in-memory store.
 MEMORY = ":memory:"
+
+
+def is_remote(location: str) -> bool:
+    """Whether ``location`` names a SPARQL server (``http://`` or ``https://``) rather than a directory."""
+    return location.startswith(("http://", "https://"))
 
 
 def default_store_path() -> str:

@@ -28,7 +28,7 @@ import requests
 
 from kb.errors import QueryError, StoreError
 from kb.sparql import bind_values
-from kb.store.backend import GraphName, SelectResult, Term
+from kb.store.backend import GraphName, SelectResult, Term, is_remote
 from kb.store.oxigraph import rdf_format
 
 __all__ = ["RemoteSettings", "RemoteStore", "is_remote"]
@@ -40,10 +40,6 @@ _VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http:/
                            "http://www.w3.org/2002/07/owl#", "http://localhost:8890/")
 _FORM_RE = re.compile(r"#[^\n]*|\"\"\".*?\"\"\"|'''.*?'''|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|<[^<>\s]*>|"
                       r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE | re.DOTALL)
-
-
-def is_remote(location: str) -> bool:
-    return location.startswith(("http://", "https://"))
 
 
 def _shown(url: str) -> str:
