@@ -29,15 +29,7 @@ if TYPE_CHECKING:  # the writers are imported when a format is written (networkx
     from kb.query.rows import QueryTarget
     from kb.store import StoreBackend
 
-__all__ = ["ExportFormat", "ExportResult", "EXPORT_FORMATS", "export", "export_format", "write_triples"]
-
-#: The formats of each family, as the writers name them (kb.export.rdf.RDF_FORMATS,
-#: kb.export.tables.TABLE_FORMATS, kb.export.network.GRAPH_FORMATS; tests/unit/test_startup.py
-#: checks they agree), listed here so the table is built without importing the writers.
-_RDF_FORMATS = ("nquads", "trig", "jsonld", "turtle", "nt", "xml")
-_TABLE_FORMATS = ("evidence-csv", "adverse-events-csv")
-_GRAPH_FORMATS = ("graphml", "gexf", "node-link", "cytoscape")
-
+__all__ = ["ExportFormat", "ExportResult", "EXPORT_FORMATS", "export", "export_format", "formats_of", "write_triples"]
 
 @dataclass(frozen=True)
 class ExportFormat:
@@ -50,28 +42,32 @@ class ExportFormat:
     description: str
 
 
-_DESCRIPTIONS = {
-    "nquads": "N-Quads, every named graph, streamed",
-    "trig": "TriG, every named graph, streamed",
-    "jsonld": "JSON-LD with the named graphs, compacted with ontology/context.jsonld",
-    "turtle": "Turtle, the union of the graphs (each triple once), streamed",
-    "nt": "N-Triples, the union of the graphs, streamed",
-    "xml": "RDF/XML, the union of the graphs, streamed",
-    "evidence-csv": "one row per comparison with log_estimate and se for metafor::rma",
-    "adverse-events-csv": "one row per adverse event per arm",
-    "graphml": "the entity network as GraphML (Gephi, Cytoscape, networkx)",
-    "gexf": "the entity network as GEXF",
-    "node-link": "the entity network as networkx node-link JSON",
-    "cytoscape": "the entity network as Cytoscape.js JSON",
-    "kgx": "KGX nodes/edges as TSV and JSON Lines with Biolink categories and predicates",
-}
-
+#: Every export format. The writers take their format names from here (``formats_of``), so
+#: the table is built without importing them (networkx and the KGX writer are heavy).
 EXPORT_FORMATS: tuple[ExportFormat, ...] = (
-    *(ExportFormat(name, "rdf", True, False, _DESCRIPTIONS[name]) for name in _RDF_FORMATS),
-    *(ExportFormat(name, "table", False, False, _DESCRIPTIONS[name]) for name in _TABLE_FORMATS),
-    *(ExportFormat(name, "network", False, False, _DESCRIPTIONS[name]) for name in _GRAPH_FORMATS),
-    ExportFormat("kgx", "kgx", True, True, _DESCRIPTIONS["kgx"]),
+    ExportFormat("nquads", "rdf", True, False, "N-Quads, every named graph, streamed"),
+    ExportFormat("trig", "rdf", True, False, "TriG, every named graph, streamed"),
+    ExportFormat("jsonld", "rdf", True, False, "JSON-LD with the named graphs, compacted with ontology/context.jsonld"),
+    ExportFormat("turtle", "rdf", True, False, "Turtle, the union of the graphs (each triple once), streamed"),
+    ExportFormat("nt", "rdf", True, False, "N-Triples, the union of the graphs, streamed"),
+    ExportFormat("xml", "rdf", True, False, "RDF/XML, the union of the graphs, streamed"),
+    ExportFormat("evidence-csv", "table", False, False, "one row per comparison with log_estimate and se for metafor::rma"),
+    ExportFormat("adverse-events-csv", "table", False, False, "one row per adverse event per arm"),
+    ExportFormat("graphml", "network", False, False, "the entity network as GraphML (Gephi, Cytoscape, networkx)"),
+    ExportFormat("gexf", "network", False, False, "the entity network as GEXF"),
+    ExportFormat("node-link", "network", False, False, "the entity network as networkx node-link JSON"),
+    ExportFormat("cytoscape", "network", False, False, "the entity network as Cytoscape.js JSON"),
+    ExportFormat("kgx", "kgx", True, True, "KGX nodes/edges as TSV and JSON Lines with Biolink categories and predicates"),
 )
+
+
+def formats_of(family: str) -> tuple[str, ...]:
+    """The names of one family's formats, in table order.
+
+    >>> formats_of("table")
+    ('evidence-csv', 'adverse-events-csv')
+    """
+    return tuple(row.name for row in EXPORT_FORMATS if row.family == family)
 
 
 def export_format(name: str) -> ExportFormat:

@@ -17,6 +17,7 @@ from typing import IO, Any
 import networkx as nx
 
 from kb.curie import compress_iri
+from kb.export import formats_of
 from kb.errors import KBError
 from kb.query import run_template
 from kb.query.rows import QueryTarget
@@ -25,7 +26,7 @@ from kb.vocab.vocabulary import Vocabulary
 
 __all__ = ["GRAPH_FORMATS", "to_networkx", "write_graph", "find_node", "iter_paths", "describe_edge", "hubs", "neighbours", "coauthors"]
 
-GRAPH_FORMATS = ("graphml", "gexf", "node-link", "cytoscape")
+GRAPH_FORMATS = formats_of("network")
 
 
 def to_networkx(target: QueryTarget) -> nx.MultiDiGraph:

@@ -18,6 +18,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kb.export import formats_of
 from kb.errors import ExportError, StoreError
 from kb.namespaces import PREFIXES
 from kb.paths import ontology_dir
@@ -25,9 +26,10 @@ from kb.store import OxigraphStore, StoreBackend, rdf_format
 
 __all__ = ["RDF_FORMATS", "QUAD_FORMATS", "TRIPLE_FORMATS", "write_rdf", "write_triples", "union_triples"]
 
+RDF_FORMATS = formats_of("rdf")
+#: The formats that keep the named graphs; the others hold the union of the graphs.
 QUAD_FORMATS = ("nquads", "trig", "jsonld")
-TRIPLE_FORMATS = ("turtle", "nt", "xml")
-RDF_FORMATS = QUAD_FORMATS + TRIPLE_FORMATS
+TRIPLE_FORMATS = tuple(name for name in RDF_FORMATS if name not in QUAD_FORMATS)
 
 
 def _graph_key(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import IO, Any
 
+from kb.export import formats_of
 from kb.errors import ExportError
 from kb.models import EffectMeasure
 from kb.query import load_template, run_template
@@ -25,7 +26,7 @@ from kb.query.rows import QueryTarget
 
 __all__ = ["TABLE_FORMATS", "standard_error", "iter_evidence_rows", "write_table"]
 
-TABLE_FORMATS = ("evidence-csv", "adverse-events-csv")
+TABLE_FORMATS = formats_of("table")
 _DEFAULT_LEVEL = 0.95
 
 

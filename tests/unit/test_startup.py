@@ -107,16 +107,6 @@ def test_the_command_table_matches_the_commands() -> None:
     assert list(group.commands) == list(COMMANDS)  # type: ignore[attr-defined]
 
 
-def test_the_export_table_names_the_writers_formats() -> None:
-    from kb.export import EXPORT_FORMATS
-    from kb.export.network import GRAPH_FORMATS
-    from kb.export.rdf import RDF_FORMATS
-    from kb.export.tables import TABLE_FORMATS
-
-    by_family = {family: tuple(f.name for f in EXPORT_FORMATS if f.family == family) for family in ("rdf", "table", "network", "kgx")}
-    assert by_family == {"rdf": RDF_FORMATS, "table": TABLE_FORMATS, "network": GRAPH_FORMATS, "kgx": ("kgx",)}
-
-
 def test_user_graphs_are_found_without_listing_every_named_graph() -> None:
     from kb.rdf import IriScheme
     from kb.store import OxigraphStore
