@@ -81,18 +81,15 @@ def test_the_cli_the_handle_and_a_second_process_give_identical_rows(tmp_path: P
     assert len(from_cli) == 3  # the user term finds lenalidomide's three mechanism claims
 
 
-def test_a_bare_store_resolves_user_terms_as_the_handle_does() -> None:
+def test_a_bare_store_resolves_user_terms_as_the_handle_does(tmp_path: Path) -> None:
     """``run_template(store, ...)`` used to fall back to the bundled vocabulary alone."""
     kb = KnowledgeBase.memory()
     kb.ingest("findings", [examples_dir() / "mm009_weber2007.yaml"])
     with pytest.raises(UnknownTermError):
         run_template(kb.store, "mechanisms", {"drug": "Lenalidomida"})
-    terms_file = Path(__file__).parent / "_terms.tsv"
-    try:
-        terms_file.write_text(USER_TERMS, encoding="utf-8")
-        kb.vocab.add(terms_file, name="spanish")
-    finally:
-        terms_file.unlink()
+    terms_file = tmp_path / "terms.tsv"
+    terms_file.write_text(USER_TERMS, encoding="utf-8")
+    kb.vocab.add(terms_file, name="spanish")
     assert run_template(kb.store, "mechanisms", {"drug": "Lenalidomida"}) == kb.query("mechanisms", drug="Lenalidomida")
     assert len(kb.query("mechanisms", drug="CC-5013 capsules")) == 3
 

@@ -11,52 +11,15 @@ its version is part of every hash), and ``node_labels`` rows of ontology terms a
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 
-from kb.namespaces import TEKB_NS
-from kb.query import load_template
 from tests.conftest import shared_path
-from tests.integration.template_goldens import CALLS, build, results
+from tests.integration.template_goldens import CALLS, build, digest, results
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
-
-
-def _comparable(key: str, rows: list[list[Any]]) -> list[list[Any]]:
-    name = key.split(" ", 1)[0]
-    columns = list(load_template(name).columns)
-    kept = []
-    for row in rows:
-        record = dict(zip(columns, row))
-        if name == "stats":
-            record.pop("quads")
-        elif name == "provenance":
-            record.pop("content_hash")
-        elif name == "node_labels" and str(record["node"]).startswith(TEKB_NS):
-            continue
-        kept.append(list(record.values()))
-    return kept
-
-
-#: Templates whose ORDER BY leaves ties (rows equal on every sort key), which a store returns in
-#: the order it holds them: compared as sorted rows.
-UNORDERED = {"network_edges"}
-
-
-def digest(results: dict[str, list[list[Any]]]) -> dict[str, dict[str, Any]]:
-    """Per call: its row count and the SHA-256 of its comparable rows, in order (sorted for UNORDERED)."""
-    summary = {}
-    for key, rows in results.items():
-        kept = _comparable(key, rows)
-        if key.split(" ", 1)[0] in UNORDERED:
-            kept = sorted(kept, key=lambda row: json.dumps(row, ensure_ascii=False, sort_keys=True))
-        text = json.dumps(kept, ensure_ascii=False, sort_keys=True)
-        summary[key] = {"rows": len(kept), "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
-    return summary
 
 
 def _check(label: str, found: dict[str, list[list[Any]]]) -> None:
