@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kb.errors import SourceNotFoundError
+from kb.namespaces import DCTERMS
 from kb.export import ExportResult, export, write_triples
 from kb.query import construct_template, run_template
 from kb.rdf import IriScheme, default_base
@@ -124,8 +125,6 @@ class KnowledgeBase:
         self._vocabulary = None
 
     def _user_vocabulary_key(self) -> tuple[str, ...]:
-        from kb.namespaces import DCTERMS
-
         key = []
         for name, graph in user_graphs(self.store, self.iris).items():
             created = next(iter(self.store.quads_matching(graph, iri(DCTERMS.created), None, graph)), None)

@@ -112,3 +112,13 @@ def test_unknown_export_formats_are_errors(name: str) -> None:
 def test_source_selection_is_refused_where_a_format_covers_the_whole_kb() -> None:
     with pytest.raises(ExportError, match="covers the whole KB"):
         export(KnowledgeBase.memory(), "evidence-csv", io.BytesIO(), source_id="x")
+
+
+def test_kgx_needs_a_directory_and_an_infores(tmp_path) -> None:
+    kb = KnowledgeBase.memory()
+    with pytest.raises(ExportError, match="writes several files: give their directory"):
+        kb.export("kgx", io.BytesIO(), infores="infores:example")
+    from kb.errors import KBError
+
+    with pytest.raises(KBError, match="infores CURIE"):
+        kb.export("kgx", tmp_path / "kgx")
