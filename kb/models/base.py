@@ -6,15 +6,16 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["Record", "Key", "PartialDate", "ConceptName", "normalize_partial_date"]
+__all__ = ["Record", "Key", "PartialDate", "ConceptName", "Count", "MAX_COUNT", "normalize_partial_date"]
 
 
 class Record(BaseModel):
     """Base of every record: immutable, strict about unknown fields, described for JSON Schema."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # Infinity and NaN are never a figure a report prints; they would pass the range checks below.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
@@ -78,4 +79,23 @@ ConceptName = Annotated[
         description="A concept given by a CURIE (e.g. CHEBI:63791) or by any name or synonym the vocabulary knows "
         "(e.g. 'lenalidomide', 'Revlimid'). Names that do not resolve are kept with a local IRI and reported.",
     ),
+]
+
+
+#: The largest count or size a record accepts: more patients than any trial or registry holds
+#: (the largest trials enrol a few hundred thousand), so a larger value is a typo or hostile input.
+MAX_COUNT = 10_000_000
+
+
+def _plausible_count(value: int) -> int:
+    if value > MAX_COUNT:
+        shown = f"{value:,}" if value < 10**15 else f"a {len(str(value))}-digit number"
+        raise ValueError(f"{shown} is not a plausible count (at most {MAX_COUNT:,})")
+    return value
+
+
+Count = Annotated[
+    int,
+    Field(ge=0, json_schema_extra={"maximum": MAX_COUNT}),
+    AfterValidator(_plausible_count),
 ]

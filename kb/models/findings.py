@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, NonNegativeInt, model_validator
+from pydantic import Field, model_validator
 
-from kb.models.base import ConceptName, Key, Record
+from kb.models.base import ConceptName, Count, Key, Record
 from kb.models.provenance import CurationStatus, Provenance
 
 __all__ = [
@@ -133,8 +133,8 @@ class ArmMeasurement(Record):
     ci_lower: float | None = Field(default=None, description="Lower confidence limit.")
     ci_upper: float | None = Field(default=None, description="Upper confidence limit.")
     ci_level: float | None = Field(default=None, gt=0, lt=1, description="Confidence level, e.g. 0.95.")
-    n: NonNegativeInt | None = Field(default=None, description="Patients the value is computed over.")
-    n_events: NonNegativeInt | None = Field(default=None, description="Number of patients with the event or response, when given.")
+    n: Count | None = Field(default=None, description="Patients the value is computed over.")
+    n_events: Count | None = Field(default=None, description="Number of patients with the event or response, when given.")
     category: str | None = Field(
         default=None,
         description="Which row of a multi-row result the value is, e.g. the registry's class and category titles "
@@ -265,8 +265,8 @@ class ArmEventCount(Record):
     """One arm's incidence of an adverse event."""
 
     arm: Key = Field(description="Key of the arm in the finding's trial.")
-    n_affected: NonNegativeInt | None = Field(default=None, description="Patients with the event.")
-    n_at_risk: NonNegativeInt | None = Field(default=None, description="Patients at risk (the safety population of the arm).")
+    n_affected: Count | None = Field(default=None, description="Patients with the event.")
+    n_at_risk: Count | None = Field(default=None, description="Patients at risk (the safety population of the arm).")
     percent: float | None = Field(default=None, ge=0, le=100, description="Percent affected, as printed.")
 
     @model_validator(mode="after")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, NonNegativeInt, model_validator
+from pydantic import Field, model_validator
 
 from kb.identifiers import NCT, PMID
-from kb.models.base import ConceptName, Key, PartialDate, Record
+from kb.models.base import ConceptName, Count, Key, PartialDate, Record
 
 __all__ = [
     "Phase",
@@ -137,7 +137,7 @@ class Arm(Record):
     key: Key
     label: str = Field(min_length=1, description="Arm label as printed, e.g. 'Lenalidomide plus dexamethasone'.")
     role: ArmRole | None = Field(default=None, description="Experimental, placebo comparator, ...")
-    n_randomized: NonNegativeInt | None = Field(default=None, description="Patients randomized to the arm.")
+    n_randomized: Count | None = Field(default=None, description="Patients randomized to the arm.")
     interventions: tuple[Intervention, ...] = Field(default=(), description="What the arm received.")
     description: str | None = Field(default=None, description="Free-text description of the arm, e.g. the registry's.")
     registry_group: str | None = Field(
@@ -177,7 +177,7 @@ class Trial(Record):
     blinding: Blinding | None = Field(default=None, description="Masking.")
     conditions: tuple[ConceptName, ...] = Field(default=(), description="Conditions studied, by CURIE or name.")
     condition_qualifiers: tuple[str, ...] = Field(default=(), description="Disease-state qualifiers as printed, e.g. 'relapsed', 'refractory'.")
-    enrollment: NonNegativeInt | None = Field(default=None, description="Patients enrolled (or randomized).")
+    enrollment: Count | None = Field(default=None, description="Patients enrolled (or randomized).")
     locations: tuple[str, ...] = Field(default=(), description="Countries or regions, e.g. 'United States', 'Canada'.")
     sponsor: str | None = Field(default=None, description="Lead sponsor.")
     arms: tuple[Arm, ...] = Field(default=(), description="Arms; their keys are how results refer to them.")
@@ -217,5 +217,5 @@ class Analysis(Record):
     label: str | None = Field(default=None, description="How the report names it, e.g. 'data to unblinding'.")
     cutoff_date: PartialDate | None = Field(default=None, description="Data cut-off date; may be partial (e.g. 2005-06).")
     population: str | None = Field(default=None, description="Analysis population, e.g. 'intention-to-treat'.")
-    median_follow_up_months: float | None = Field(default=None, ge=0, description="Median follow-up at the cut-off, in months.")
+    median_follow_up_months: float | None = Field(default=None, ge=0, le=1200, description="Median follow-up at the cut-off, in months (at most 100 years).")
     description: str | None = Field(default=None, description="Free text.")
