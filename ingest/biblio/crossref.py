@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ingest.biblio.records import ParsedRecord
 from ingest.biblio.text import (
+    MAX_JSON_DEPTH,
     abstract_sections,
     build_record,
     date_from_parts,
@@ -21,6 +22,7 @@ from ingest.biblio.text import (
     issns_in,
     split_pages,
     strip_markup,
+    too_deep,
     valid_doi,
 )
 from kb.errors import IdentifierError, InputFileError
@@ -88,7 +90,10 @@ def first_text(value: object) -> str | None:
 
 
 def load_json(path: str | Path) -> object:
-    """Parse a JSON file; unreadable or invalid JSON is an :class:`InputFileError` naming the line."""
+    """Parse a JSON file; unreadable or invalid JSON is an :class:`InputFileError` naming the line.
+
+    So is JSON nested deeper than :data:`~ingest.biblio.text.MAX_JSON_DEPTH` levels.
+    """
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
@@ -96,9 +101,17 @@ def load_json(path: str | Path) -> object:
     except OSError as error:
         raise InputFileError(str(path), [("", f"cannot read the file: {error.strerror}")]) from None
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputFileError(str(path), [(f"line {error.lineno} column {error.colno}", f"invalid JSON: {error.msg}")]) from None
+    except RecursionError:
+        data = None  # nested deeper than the parser's stack: refused below, like any too deep input
+        deep = True
+    else:
+        deep = too_deep(data)
+    if deep:
+        raise InputFileError(str(path), [("", f"JSON nested more than {MAX_JSON_DEPTH} levels deep; refused")])
+    return data
 
 
 def author_fields(person: Mapping[str, object]) -> dict[str, object]:

@@ -31,7 +31,7 @@ __all__ = [
     "split_pages",
     "issns_in",
     "valid_doi",
-    "build_record", "untyped_journal",
+    "build_record", "untyped_journal", "too_deep", "MAX_JSON_DEPTH",
 ]
 
 # Elements after which text runs on as a new block: without a space, "</p><p>" glues words.
@@ -366,3 +366,27 @@ def build_record(location: str, fields: Mapping[str, object]) -> ParsedRecord:
     except ValidationError as error:
         return ParsedRecord(location, None, problems_of(error))
     return ParsedRecord(location, publication)
+
+
+#: The deepest nesting of objects and lists a JSON input may have. Crossref works, CSL items and
+#: ClinicalTrials.gov studies nest about ten levels; deeper input is hostile and would exhaust the
+#: stack of code that walks it.
+MAX_JSON_DEPTH = 64
+
+
+def too_deep(value: object, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``value`` nests objects and lists more than ``limit`` levels (checked without recursion).
+
+    >>> too_deep([[[]]], limit=2), too_deep({"a": [1]}, limit=2)
+    (True, False)
+    """
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (Mapping, list)))
+    return False

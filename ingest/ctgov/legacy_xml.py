@@ -19,7 +19,7 @@ from lxml import etree
 
 from ingest.ctgov.common import StudyReport, token
 from ingest.ctgov.mapping import DrugChooser, study_from_v2
-from kb.errors import InputFileError
+from kb.errors import InputFileError, cap
 from kb.models import FindingsDocument
 
 __all__ = ["read_legacy_xml", "study_from_legacy_xml", "parse_legacy_xml", "legacy_date"]
@@ -318,10 +318,21 @@ def read_legacy_xml(path: str | Path, *, choose_drug: DrugChooser | None = None)
         raise InputFileError(str(path), [("", f"cannot read: {error.strerror or error}")]) from error
     root = parse_legacy_xml(data, str(path))
     if root.tag == "clinical_study":
-        yield study_from_v2(study_to_v2(root), path.name, choose_drug=choose_drug)
+        yield _study(root, path.name, choose_drug)
         return
     studies = root.findall("clinical_study")
     if not studies:
         raise InputFileError(str(path), [("", f"root element is <{root.tag}>, expected <clinical_study>")])
     for index, study in enumerate(studies):
-        yield study_from_v2(study_to_v2(study), f"{path.name} clinical_study[{index}]", choose_drug=choose_drug)
+        yield _study(study, f"{path.name} clinical_study[{index}]", choose_drug)
+
+
+def _study(element: etree._Element, origin: str, choose_drug: DrugChooser | None) -> tuple[FindingsDocument | None, StudyReport]:
+    """One ``clinical_study`` mapped; one whose XML the conversion cannot follow fails alone, with why."""
+    try:
+        converted = study_to_v2(element)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
+        report = StudyReport(origin=origin, nct=_text(element, "id_info/nct_id"))
+        report.error = f"could not be read: {type(error).__name__}: {cap(str(error))}"
+        return None, report
+    return study_from_v2(converted, origin, choose_drug=choose_drug)

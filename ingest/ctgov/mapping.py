@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from ingest.ctgov.arms import ArmSet
 from ingest.ctgov.common import StudyReport, parse_count, registry_url, source_id, token
 from ingest.ctgov.results import adverse_events, outcome_results
-from kb.errors import IdentifierError
+from ingest.ctgov.shape import shape_problems
+from kb.errors import IdentifierError, cap
 from kb.identifiers import normalize_nct
 from kb.models import (
     AdverseEventResult,
@@ -207,6 +208,32 @@ def study_from_v2(data: dict[str, Any], origin: str, *, choose_drug: DrugChooser
     if not isinstance(data, dict):
         report.error = f"a study must be a JSON object, got {type(data).__name__}"
         return None, report
+    problems = shape_problems(data)
+    if problems:
+        report.nct = _nct_hint(data)  # so the failure names the study when it can
+        report.error = "; ".join(problems)
+        return None, report
+    try:
+        return _map_study(data, report, choose_drug)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
+        # A shape the checks above do not foresee: this study fails alone, with what went wrong.
+        report.error = f"{report.nct or 'study'}: could not be mapped: {type(error).__name__}: {cap(str(error))}"
+        return None, report
+
+
+def _nct_hint(data: dict[str, Any]) -> str | None:
+    """The study's NCT number when it can be read at all, for messages about a study of the wrong shape."""
+    protocol = data.get("protocolSection")
+    ident = protocol.get("identificationModule") if isinstance(protocol, dict) else None
+    raw = ident.get("nctId") if isinstance(ident, dict) else None
+    try:
+        return normalize_nct(raw) if isinstance(raw, str) else None
+    except (IdentifierError, ValueError):
+        return None
+
+
+def _map_study(data: dict[str, Any], report: StudyReport, choose_drug: DrugChooser | None) -> tuple[FindingsDocument | None, StudyReport]:
+    """:func:`study_from_v2` once the study's shape is checked."""
     protocol = data.get("protocolSection") or {}
     derived = data.get("derivedSection") or {}
     nct = _nct_of(protocol, report)

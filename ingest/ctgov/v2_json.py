@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ingest.biblio.text import MAX_JSON_DEPTH, too_deep
 from ingest.ctgov.common import StudyReport
 from ingest.ctgov.mapping import DrugChooser, study_from_v2
 from kb.errors import InputFileError
@@ -40,12 +41,19 @@ def iter_v2_studies(data: Any, origin: str) -> Iterator[tuple[str, Any]]:
 def read_v2_json(path: str | Path, *, choose_drug: DrugChooser | None = None) -> Iterator[tuple[FindingsDocument | None, StudyReport]]:
     """Each study of a saved v2 JSON file as ``(document or None, report)``; one bad study does not stop the rest.
 
-    Raises :class:`~kb.errors.InputFileError` when the file is not JSON at all.
+    Raises :class:`~kb.errors.InputFileError` when the file is not JSON at all, or nests deeper
+    than :data:`~ingest.biblio.text.MAX_JSON_DEPTH` levels.
     """
     path = Path(path)
     try:
         data = json.loads(path.read_bytes())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputFileError(str(path), [("", f"not readable JSON: {error}")]) from error
+    except RecursionError:
+        data, deep = None, True  # deeper than the parser's stack
+    else:
+        deep = too_deep(data)
+    if deep:
+        raise InputFileError(str(path), [("", f"JSON nested more than {MAX_JSON_DEPTH} levels deep; refused")])
     for origin, study in iter_v2_studies(data, path.name):
         yield study_from_v2(study, origin, choose_drug=choose_drug)

@@ -14,6 +14,15 @@ fails. Other sinks (:class:`~kb.ingestion.sinks.StoreSink`) write as records com
 files are read twice: to the end first (streamed, nothing kept), then again to load. Single
 bad records are skipped and reported, and do not stop the others. A file-scoped sink is also
 asked whether it holds a record's content already before the record is mapped.
+
+Hostile input (issue 12): whatever a reader raises while reading a file, expected
+(:class:`~kb.errors.KBError`) or not (a ``RecursionError``, a ``TypeError`` on a wrong-typed
+field), fails that file alone, with the file, the record count and the exception named; the
+rest of the batch loads. Errors of the mapping and the sink are not the input's fault and
+still surface. Within one file, a source met a second time is counted once and noted as a
+duplicate (the first is kept). A publication record that would replace a stored source while
+lacking a title, authors or an abstract the stored one has (a truncated export, a field of the
+wrong type) is refused, not written: see :func:`lost_parts`.
 """
 
 from __future__ import annotations
@@ -22,16 +31,22 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-from kb.errors import KBError
+import pyoxigraph as ox
+
+from kb.errors import InputFileError, KBError, cap
 from kb.ingestion.report import LoadReport, LoadStatus
 from kb.ingestion.sinks import FileScopedSink, Sink, StoreSink
 from kb.models import FindingsDocument
+from kb.namespaces import BIBO, DCTERMS, FABIO, RDF
 from kb.rdf import IriScheme, document_to_graph
+from kb.rdf.terms import iri
 from kb.readers import Fetcher, Reader, ReadNote, SkippedRecord
 from kb.store import StoreBackend
 from kb.vocab import Vocabulary
 
-__all__ = ["IngestRunner", "ProgressHook", "Advance", "load_documents"]
+__all__ = ["IngestRunner", "ProgressHook", "Advance", "load_documents", "read_guarded", "lost_parts"]
+
+Item = FindingsDocument | SkippedRecord | ReadNote
 
 #: Advances a progress display by one record.
 Advance = Callable[[], None]
@@ -81,6 +96,15 @@ class IngestRunner:
             if loaded is not None:
                 report.loaded.append(loaded)
                 return
+            store = getattr(self.sink, "store", None)  # the store sinks have one; lists and emitters do not
+            lost = lost_parts(store, self.iris, document) if isinstance(store, StoreBackend) else []
+            if lost:
+                where = file_name or document.source.id
+                report.failed.append((where, (
+                    f"{where}: source {document.source.id} not replaced: the stored record has {_and(lost)} and this one "
+                    f"has none (a truncated or damaged record?); remove the source first to replace it anyway"
+                )))
+                return
             mapped = document_to_graph(
                 document,
                 iris=self.iris,
@@ -117,7 +141,7 @@ class IngestRunner:
             part = LoadReport()
             sink.begin_file(str(path))
             try:
-                for item in reader.read(path, vocabulary=self.vocabulary):
+                for item in read_guarded(reader, path, self.vocabulary):
                     if isinstance(item, SkippedRecord):
                         part.failed.append((str(path), str(item)))
                     elif isinstance(item, ReadNote):
@@ -155,7 +179,7 @@ class IngestRunner:
 
         def documents() -> Iterator[tuple[str | None, FindingsDocument]]:
             for path, _ in readable:
-                for item in reader.read(path, vocabulary=self.vocabulary):
+                for item in read_guarded(reader, path, self.vocabulary):
                     if isinstance(item, FindingsDocument):
                         yield str(path), item
 
@@ -199,7 +223,7 @@ def _survey(reader: Reader, path: Path, vocabulary: Vocabulary) -> tuple[int, li
     good = 0
     skipped: list[SkippedRecord] = []
     notes: list[str] = []
-    for item in reader.read(path, vocabulary=vocabulary):
+    for item in read_guarded(reader, path, vocabulary):
         if isinstance(item, SkippedRecord):
             skipped.append(item)
         elif isinstance(item, ReadNote):
@@ -207,6 +231,75 @@ def _survey(reader: Reader, path: Path, vocabulary: Vocabulary) -> tuple[int, li
         else:
             good += 1
     return good, skipped, notes
+
+
+def read_guarded(reader: Reader, path: Path, vocabulary: Vocabulary) -> Iterator[Item]:
+    """``reader.read(path)``, with each source once and any reader failure as an error naming the file.
+
+    A reader's own :class:`~kb.errors.KBError` passes through. Anything else it raises (a
+    ``RecursionError`` on deep nesting, a ``TypeError`` on a wrong-typed field) is hostile or
+    broken input as far as the batch is concerned: an :class:`~kb.errors.InputFileError`
+    naming the file, the record it was reading and the exception, so that file fails alone.
+    Errors of the code that consumes the items are not caught here.
+
+    A source met again in the same file is counted once: the repeat becomes a
+    :class:`~kb.readers.ReadNote` (the first record is kept).
+    """
+    seen: dict[str, FindingsDocument] = {}
+    records = 0
+    try:
+        for item in reader.read(path, vocabulary=vocabulary):
+            if isinstance(item, ReadNote):
+                yield item
+                continue
+            records += 1
+            if isinstance(item, FindingsDocument):
+                first = seen.setdefault(item.source.id, item)
+                if first is not item:
+                    differs = "" if first == item else " with different content"
+                    yield ReadNote(str(path), (
+                        f"record {records}: source {item.source.id} appears again in this file{differs} "
+                        f"(a duplicate record); counted once, the first is kept"
+                    ))
+                    continue
+            yield item
+    except KBError:
+        raise
+    except RecursionError:
+        raise InputFileError(str(path), [(f"record {records + 1}", "nested too deeply to read")]) from None
+    except Exception as error:  # noqa: BLE001 - any reader failure fails the file alone, reported below
+        problem = f"the {reader.name} reader failed: {type(error).__name__}: {cap(str(error))}"
+        raise InputFileError(str(path), [(f"record {records + 1}", problem)]) from error
+
+
+_PUBLICATION_PARTS = (("a title", DCTERMS.title), ("authors", BIBO.authorList), ("an abstract", DCTERMS.abstract))
+
+
+def lost_parts(store: StoreBackend, iris: IriScheme, document: FindingsDocument) -> list[str]:
+    """What the stored source of ``document`` has that ``document`` would lose: a title, authors, an abstract.
+
+    The rule (docs/rdf-mapping.md, "Bad values"): a record that would replace a stored source
+    of the same id while lacking its publication's title, authors or abstract is materially
+    less (a truncated MEDLINE record, a wrong-typed Crossref title) and is refused.
+    """
+    publication = document.source.publication
+    if publication is None:
+        return []
+    has = {"a title": bool(publication.title), "authors": bool(publication.authors), "an abstract": bool(publication.abstract)}
+    missing = [(name, predicate) for name, predicate in _PUBLICATION_PARTS if not has[name]]
+    if not missing:
+        return []
+    graph = ox.NamedNode(iris.source_graph(document.source.id))
+    articles = [quad.subject for quad in store.quads_matching(None, iri(RDF.type), iri(FABIO.JournalArticle), graph)]
+    lost = []
+    for name, predicate in missing:
+        if any(next(iter(store.quads_matching(node, iri(predicate), None, graph)), None) is not None for node in articles):
+            lost.append(name)
+    return lost
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
 def _counted(advance: Advance, items: Iterable[tuple[str | None, FindingsDocument]]) -> Iterator[tuple[str | None, FindingsDocument]]:
