@@ -13,7 +13,21 @@ Bad values follow the PubMed XML reader's rule (:mod:`ingest.biblio.pubmed_xml`)
 value an identifier validator rejects is dropped with a ``(field path, message)`` problem and
 the record is kept; a record that cannot be a publication, or holds a line that is not a tag
 line, gives ``ParsedRecord(location, None, problems)``. A file whose first line is not a
-MEDLINE tag line, or that is not UTF-8, raises :class:`~kb.errors.InputFileError`.
+MEDLINE tag line, that holds no record (empty, or blank lines only), or that is not UTF-8,
+raises :class:`~kb.errors.InputFileError`.
+
+Truncation: a record that looks cut off fails (``ParsedRecord(location, None, problems)``),
+so it can never replace a complete record with a fragment:
+
+- the file's last line has no line end (the file stops in the middle of a line: a value, a
+  continuation line or a tag cut short);
+- the file's last record lacks the ``SO`` (source) line that every other record of the file
+  ends with (PubMed writes ``SO`` last in every record; a single-record file, or one mixing
+  records of other origins, cannot be checked this way);
+- a second ``PMID`` line inside one record (the blank line between two records is lost).
+
+A record that is merely shorter than the one stored under its PMID is refused by the
+runner (:func:`kb.ingestion.runner.lost_parts`).
 """
 
 from __future__ import annotations
@@ -253,8 +267,8 @@ def _record(entries: list[Entry], number: int, bad_lines: list[tuple[str, str]])
     return ParsedRecord(location, publication, tuple(values.problems))
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """The file's lines, numbered from 1, without line ends or byte-order mark."""
+def _lines(path: Path) -> Iterator[tuple[int, str, bool]]:
+    """The file's lines, numbered from 1, without line ends or byte-order mark, and whether each had a line end."""
     try:
         handle = path.open("rb")
     except OSError as error:
@@ -264,39 +278,57 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
-                yield number, raw.decode("utf-8").rstrip("\r\n")
+                text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
                 raise InputFileError(str(path), [(f"line {number}", f"not UTF-8 text: {error.reason}")]) from None
+            stripped = text.rstrip("\r\n")
+            yield number, stripped, stripped != text
 
 
 def read_medline(path: Path) -> Iterator[ParsedRecord]:
     """Yield one :class:`ParsedRecord` per record of a MEDLINE (``.nbib``) file.
 
     Location is ``"record N (PMID x), line L"`` with the record's first line. Raises
-    :class:`~kb.errors.InputFileError` when the file does not start like MEDLINE text.
+    :class:`~kb.errors.InputFileError` when the file does not start like MEDLINE text or
+    holds no record at all (empty, or blank lines only). A record that looks cut off fails
+    (see the module docstring, "Truncation").
     """
     path = Path(path)
     entries: list[Entry] = []
     bad_lines: list[tuple[str, str]] = []
     number = 0
     seen_text = False
-    for line_number, line in _lines(path):
+    closed_by_so = 0  # records so far whose last tag is SO, as PubMed ends every record
+    last_ended = True
+    for line_number, line, ended in _lines(path):
         if not line.strip():
             if entries or bad_lines:
                 number += 1
+                closed_by_so += bool(entries) and entries[-1][0] == "SO"
                 yield _record(entries, number, bad_lines)
                 entries, bad_lines = [], []
             continue
+        last_ended = ended
         match = _TAG_RE.match(line)
         if line.startswith(_CONTINUATION) and entries:
             tag, value, first_line = entries[-1]
             entries[-1] = (tag, f"{value} {line.strip()}", first_line)
         elif match and len(line) >= 5 and line[4] == "-":
+            if match.group(1) == "PMID" and any(tag == "PMID" for tag, _, _ in entries):
+                bad_lines.append((f"line {line_number}", "a second PMID inside one record: the blank line that ends a record is missing"))
             entries.append((match.group(1), match.group(2), line_number))
         elif not seen_text:
             raise InputFileError(str(path), [(f"line {line_number}", f"not MEDLINE text: expected a 'TAG - value' line, found {line[:40]!r}")])
         else:
             bad_lines.append((f"line {line_number}", f"not a MEDLINE tag line: {line[:40]!r}"))
         seen_text = True
+    if not seen_text:
+        raise InputFileError(str(path), [("", "empty file: no MEDLINE record (expected 'PMID- ...' lines)")])
     if entries or bad_lines:
+        if not last_ended:
+            where = f"line {entries[-1][2]}" if entries else ""
+            bad_lines.append((where, "the file ends in the middle of a line (no line end): the record is cut off"))
+        elif number and closed_by_so == number and entries and entries[-1][0] != "SO":
+            bad_lines.append(("SO", f"the record ends without the 'SO' line every other record of the file ends with "
+                                    f"({number}): the file is cut off"))
         yield _record(entries, number + 1, bad_lines)
