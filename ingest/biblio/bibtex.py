@@ -39,7 +39,7 @@ from ingest.biblio.text import (
     valid_doi,
     untyped_journal,
 )
-from kb.errors import InputFileError
+from kb.errors import InputFileError, cap
 
 __all__ = ["parse_bibtex", "read_bibtex"]
 
@@ -130,14 +130,19 @@ def _ids(fields: dict[str, object]) -> dict[str, object]:
     return {key: _clean(value) for key, value in found.items()}
 
 
-def _date(fields: dict[str, object]) -> str | None:
+def _date(fields: dict[str, object], problems: list[tuple[str, str]] | None = None) -> str | None:
     if fields.get("date"):
-        return parse_loose_date(_clean(fields["date"]))
+        return parse_loose_date(_clean(fields["date"]), problems=problems)
     year = _clean(fields.get("year"))
     match = re.search(r"\d{4}", year or "")
     if not match:
+        if year and problems is not None:
+            problems.append(("year", f"{cap(year, 40)!r} is not a year; date dropped"))
         return None
-    return partial_date(match.group(), month_number(_clean(fields.get("month"))), _clean(fields.get("day")))
+    month_text = _clean(fields.get("month"))
+    # An unknown month name goes through as text, so partial_date records it as dropped.
+    month = month_number(month_text) or month_text
+    return partial_date(match.group(), month, _clean(fields.get("day")), problems=problems)
 
 
 def _journal(kind: str, fields: dict[str, object]) -> dict[str, object] | None:
@@ -149,8 +154,11 @@ def _journal(kind: str, fields: dict[str, object]) -> dict[str, object] | None:
     return untyped_journal(title, short, issns, _clean(fields.get("publisher")))
 
 
-def entry_fields(entry: Entry) -> dict[str, object]:
-    """Publication fields from one parsed BibTeX entry (field names compared in lower case)."""
+def entry_fields(entry: Entry, problems: list[tuple[str, str]] | None = None) -> dict[str, object]:
+    """Publication fields from one parsed BibTeX entry (field names compared in lower case).
+
+    ``problems`` receives a ``(field, message)`` for each value dropped on the way (a month 13).
+    """
     fields = {field.key.lower(): field.value for field in entry.fields}
     kind = entry.entry_type.lower()
     names = fields.get("author")
@@ -168,7 +176,7 @@ def entry_fields(entry: Entry) -> dict[str, object]:
         "issue": _clean(fields.get("number") or fields.get("issue")),
         "first_page": first,
         "last_page": last,
-        "date": _date(fields),
+        "date": _date(fields, problems),
         "publication_types": [_TYPE_LABELS.get(kind, kind.title())],
         "keywords": [word.strip() for word in keywords if word.strip()],
         "language": _clean(fields.get("langid") or fields.get("language")),
@@ -204,7 +212,9 @@ def parse_bibtex(text: str, origin: str, *, source: str | None = None) -> Iterat
             key = f" (key {entry.key})" if isinstance(entry, Entry) else ""
             yield ParsedRecord(f"{origin} line {line}{key}", None, (("", _failure(block)),))
             continue
-        yield build_record(f"{origin} line {line} (key {block.key})", entry_fields(block))
+        problems: list[tuple[str, str]] = []
+        fields = entry_fields(block, problems)
+        yield build_record(f"{origin} line {line} (key {block.key})", fields, problems)
 
 
 def read_bibtex(path: str | Path) -> Iterator[ParsedRecord]:

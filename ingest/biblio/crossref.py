@@ -25,10 +25,13 @@ from ingest.biblio.text import (
     too_deep,
     valid_doi,
 )
-from kb.errors import IdentifierError, InputFileError
+from kb.errors import IdentifierError, InputFileError, cap
 from kb.identifiers import normalize_nct
 
-__all__ = ["parse_crossref", "read_crossref", "load_json", "as_list", "as_text", "work_fields", "author_fields", "cited_work_fields", "first_text", "type_label"]
+__all__ = [
+    "parse_crossref", "read_crossref", "load_json", "as_list", "as_text", "work_fields", "author_fields", "cited_work_fields",
+    "first_text", "type_label", "type_problems", "WORK_TYPES",
+]
 
 # Crossref's DOI for ClinicalTrials.gov as a registry of clinical-trial-number.
 _CTGOV_REGISTRY = "10.18810/clinical-trials-gov"
@@ -43,6 +46,86 @@ _TYPE_LABELS = {
     "book-chapter": "Book Chapter",
     "chapter": "Book Chapter",
 }
+
+
+# What the fields a work (or CSL item) is read from must be. A value of another type cannot be
+# read: it is dropped with a note, and when it is the title or the authors the record fails
+# (a record without them must not replace a stored one that has them).
+_TEXT, _NUMBER_OR_TEXT, _TEXTS, _LIST, _OBJECT = "a text", "a text or a number", "a text or a list of texts", "a list", "an object"
+WORK_TYPES: dict[str, str] = {
+    "title": _TEXTS, "author": _LIST, "container-title": _TEXTS, "short-container-title": _TEXTS,
+    "container-title-short": _TEXTS, "journalAbbreviation": _TEXTS, "abstract": _TEXT, "volume": _NUMBER_OR_TEXT,
+    "issue": _NUMBER_OR_TEXT, "page": _NUMBER_OR_TEXT, "article-number": _NUMBER_OR_TEXT, "type": _TEXT,
+    "subject": _TEXTS, "keyword": _TEXTS, "reference": _LIST, "funder": _LIST, "clinical-trial-number": _LIST,
+    "issn-type": _LIST, "ISSN": _TEXTS, "publisher": _TEXT, "language": _TEXT,
+}
+#: Fields whose loss fails the record.
+VITAL = frozenset({"title", "author"})
+
+
+def _is(value: object, kind: str) -> bool:
+    if kind == _TEXT:
+        return isinstance(value, str)
+    if kind == _NUMBER_OR_TEXT:
+        return isinstance(value, (str, int)) and not isinstance(value, bool)
+    if kind == _TEXTS:
+        return isinstance(value, (str, list))
+    return isinstance(value, list) if kind == _LIST else isinstance(value, Mapping)
+
+
+def _person_problems(index: int, person: object) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(fatal, notes) for one entry of an author list."""
+    where = f"author[{index}]"
+    if not isinstance(person, Mapping):
+        return [(where, f"expected a person object, got {type(person).__name__}; the record's authors cannot be read")], []
+    fatal: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
+    for key in ("family", "name", "literal", "given", "ORCID"):
+        value = person.get(key)
+        if value is not None and not isinstance(value, str):
+            message = f"expected a text, got {type(value).__name__}"
+            if key == "given":
+                notes.append((f"{where}.given", f"{message}; value dropped"))
+            elif key == "ORCID":
+                notes.append((f"{where}.ORCID", f"{message}; value dropped"))
+            else:
+                fatal.append((f"{where}.{key}", f"{message}; the author's name cannot be read"))
+    return fatal, notes
+
+
+def type_problems(item: Mapping[str, object], types: Mapping[str, str] = WORK_TYPES) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``(fatal, notes)``: the fields of ``item`` whose type cannot be read, as ``(field, message)``.
+
+    A wrong-typed title or author list (or an author entry) is fatal: the record fails. Any
+    other wrong-typed field is a note: its value is dropped and the record loads without it.
+
+    >>> type_problems({"title": 5, "volume": [1]})
+    ([('title', 'expected a text or a list of texts, got int; the record fails without it')], [('volume', 'expected a text or a number, got list; value dropped')])
+    """
+    fatal: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
+    for key, kind in types.items():
+        value = item.get(key)
+        if value is None:
+            continue
+        if not _is(value, kind):
+            if key in VITAL:
+                fatal.append((key, f"expected {kind}, got {type(value).__name__}; the record fails without it"))
+            else:
+                notes.append((key, f"expected {kind}, got {type(value).__name__}; value dropped"))
+            continue
+        if key == "title" and isinstance(value, list) and value and not any(isinstance(t, str) and t.strip() for t in value):
+            fatal.append((key, f"no text in {cap(repr(value), 60)}; the record fails without a title"))
+        elif key == "author" and isinstance(value, list):
+            for index, person in enumerate(value):
+                person_fatal, person_notes = _person_problems(index, person)
+                fatal.extend(person_fatal)
+                notes.extend(person_notes)
+        elif kind == _LIST and isinstance(value, list):
+            wrong = sum(1 for entry in value if not isinstance(entry, Mapping))
+            if wrong:
+                notes.append((key, f"{wrong} of {len(value)} entries are not objects; dropped"))
+    return fatal, notes
 
 
 def type_label(kind: object) -> str | None:
@@ -187,11 +270,11 @@ def _journal(work: Mapping[str, object]) -> dict[str, object] | None:
     }
 
 
-def _date(work: Mapping[str, object]) -> str | None:
+def _date(work: Mapping[str, object], problems: list[tuple[str, str]] | None = None) -> str | None:
     # 'issued' is Crossref's earliest of print and online publication; the others are fallbacks.
     # Not 'created': that is when the DOI was registered, not when the work appeared.
     for key in ("issued", "published-print", "published-online", "published"):
-        found = date_from_parts(work.get(key))
+        found = date_from_parts(work.get(key), problems=problems, path=key)
         if found:
             return found
     return None
@@ -226,8 +309,11 @@ def _grants(work: Mapping[str, object]) -> list[dict[str, object]]:
     return grants
 
 
-def work_fields(work: Mapping[str, object]) -> dict[str, object]:
-    """Publication fields from one Crossref work object (also the shape of Crossref-made CSL-JSON)."""
+def work_fields(work: Mapping[str, object], problems: list[tuple[str, str]] | None = None) -> dict[str, object]:
+    """Publication fields from one Crossref work object (also the shape of Crossref-made CSL-JSON).
+
+    ``problems``, when given, receives a ``(field, message)`` for each value dropped on the way.
+    """
     first, last = split_pages(as_text(work.get("page")))
     if not first:
         first = as_text(work.get("article-number"))
@@ -246,7 +332,7 @@ def work_fields(work: Mapping[str, object]) -> dict[str, object]:
         "issue": as_text(work.get("issue")),
         "first_page": first,
         "last_page": last,
-        "date": _date(work),
+        "date": _date(work, problems),
         "publication_types": [type_label(work.get("type"))] if type_label(work.get("type")) else None,
         "keywords": [strip_markup(s) for s in subjects if isinstance(s, str) and strip_markup(s)],
         "registry_ids": _trial_ids(work),
@@ -286,8 +372,13 @@ def parse_crossref(data: object, origin: str) -> Iterator[ParsedRecord]:
             yield ParsedRecord(f"{origin} {where}", None, (("", f"expected a Crossref work object, got {type(work).__name__}"),))
             continue
         doi = work.get("DOI")
-        location = f"{origin} {where}" + (f" (DOI {doi})" if isinstance(doi, str) else "")
-        yield build_record(location, work_fields(work))
+        location = f"{origin} {where}" + (f" (DOI {cap(doi, 80)})" if isinstance(doi, str) else "")
+        fatal, problems = type_problems(work)
+        if fatal:
+            yield ParsedRecord(location, None, tuple(fatal + problems))
+            continue
+        fields = work_fields(work, problems)
+        yield build_record(location, fields, problems)
 
 
 def read_crossref(path: str | Path) -> Iterator[ParsedRecord]:

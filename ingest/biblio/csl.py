@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ingest.biblio.crossref import as_list, as_text, author_fields, cited_work_fields, first_text, load_json, type_label
+from ingest.biblio.crossref import (
+    WORK_TYPES, as_list, as_text, author_fields, cited_work_fields, first_text, load_json, type_label, type_problems,
+)
 from ingest.biblio.records import ParsedRecord
 from ingest.biblio.text import abstract_sections, build_record, date_from_parts, issns_in, split_pages, strip_markup, untyped_journal
 from kb.errors import InputFileError
@@ -46,15 +48,15 @@ def _keywords(value: object) -> list[str]:
     return [word for word in words if word]
 
 
-def csl_fields(item: Mapping[str, object]) -> dict[str, object]:
-    """Publication fields from one CSL-JSON item."""
+def csl_fields(item: Mapping[str, object], problems: list[tuple[str, str]] | None = None) -> dict[str, object]:
+    """Publication fields from one CSL-JSON item; ``problems`` receives each value dropped on the way."""
     first, last = split_pages(as_text(item.get("page")))
     people = [person for person in as_list(item.get("author")) if isinstance(person, Mapping)]
     references = [cited_work_fields(ref) for ref in as_list(item.get("reference")) if isinstance(ref, Mapping)]
     abstract = item.get("abstract")
     date = None
     for key in ("issued", "published-print", "published-online"):
-        date = date_from_parts(item.get(key))
+        date = date_from_parts(item.get(key), problems=problems, path=key)
         if date:
             break
     return {
@@ -91,7 +93,12 @@ def parse_csl(data: object, origin: str) -> Iterator[ParsedRecord]:
             location = f"{where} (id {as_text(item.get('id'))})"
         else:
             location = where
-        yield build_record(location, csl_fields(item))
+        fatal, problems = type_problems(item, WORK_TYPES)
+        if fatal:
+            yield ParsedRecord(location, None, tuple(fatal + problems))
+            continue
+        fields = csl_fields(item, problems)
+        yield build_record(location, fields, problems)
 
 
 def read_csl(path: str | Path) -> Iterator[ParsedRecord]:

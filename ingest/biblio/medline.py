@@ -185,7 +185,7 @@ class _Draft:
         elif tag == "PG":
             fields["first_page"], fields["last_page"] = expand_pages(value)
         elif tag == "DP":
-            fields["dp"] = parse_medline_date(value)
+            fields["dp"] = parse_medline_date(value, values.problems)
         elif tag == "DEP" and len(value) == 8 and value.isdecimal():
             fields["dep"] = f"{value[:4]}-{value[4:6]}-{value[6:]}"
         elif tag == "LA":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 from kb.errors import IdentifierError
@@ -60,13 +61,19 @@ def month_number(value: str | None) -> int | None:
     return _MONTHS.get(value[:3].lower())
 
 
-def parse_medline_date(text: str | None) -> str | None:
+def parse_medline_date(text: str | None, problems: list[tuple[str, str]] | None = None, path: str = "date") -> str | None:
     """The start of a free-text date as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; partial stays partial.
+
+    A numeric month or a day that does not exist is dropped (the date stays partial) and
+    recorded in ``problems``; a season ('Spring') is no month and is not a problem.
 
     >>> parse_medline_date("1998 Dec-1999 Jan")
     '1998-12'
     >>> parse_medline_date("2006 Mar 1"), parse_medline_date("2000 Spring"), parse_medline_date("1975-1976")
     ('2006-03-01', '2000', '1975')
+    >>> found = []
+    >>> parse_medline_date("2007 13 45", found), parse_medline_date("2007 Feb 30", found), found
+    ('2007', '2007-02', [('date', "month '13' is not a month; the date keeps 2007, day '45' dropped"), ('date', "day '30' is not a day of 2007-02; the date keeps 2007-02")])
     """
     match = _MEDLINE_DATE_RE.match(text or "")
     if not match:
@@ -74,10 +81,18 @@ def parse_medline_date(text: str | None) -> str | None:
     year, month_text, day = match.groups()
     month = month_number(month_text)
     if month is None:
+        if problems is not None and month_text and month_text.isdecimal():
+            lost = f", day {day!r} dropped" if day else ""
+            problems.append((path, f"month {month_text!r} is not a month; the date keeps {year}{lost}"))
         return year
     if day is None:
         return f"{year}-{month:02d}"
-    return f"{year}-{month:02d}-{int(day):02d}"
+    try:
+        return date(int(year), month, int(day)).isoformat()
+    except ValueError:
+        if problems is not None:
+            problems.append((path, f"day {day!r} is not a day of {year}-{month:02d}; the date keeps {year}-{month:02d}"))
+        return f"{year}-{month:02d}"
 
 
 def expand_pages(text: str | None) -> tuple[str | None, str | None]:
@@ -138,32 +153,44 @@ def _text(parent: Any, path: str) -> str | None:
     return _itertext(parent.find(path)) if parent is not None else None
 
 
+def _ymd(date_node: Any, values: _Values) -> str | None:
+    """A ``Year``/``Month``/``Day`` element group as a partial date; a bad month or day is dropped with a problem."""
+    year = _text(date_node, "Year")
+    if not year:
+        return None
+    month_text, day = _text(date_node, "Month"), _text(date_node, "Day")
+    month = month_number(month_text)
+    if month is None and not month_text:
+        # A season such as 'Jan-Mar' starts with a month; 'Spring' leaves the year.
+        return parse_medline_date(f"{year} {_text(date_node, 'Season') or ''}", values.problems)
+    if month is None:
+        lost = f", day {day!r} dropped" if day else ""
+        values.problems.append(("date", f"month {month_text!r} is not a month; the date keeps {year}{lost}"))
+        return year
+    if day is None:
+        return f"{year}-{month:02d}"
+    return parse_medline_date(f"{year} {month} {day}", values.problems) if day.isdecimal() else _bad_day(year, month, day, values)
+
+
+def _bad_day(year: str, month: int, day: str, values: _Values) -> str:
+    values.problems.append(("date", f"day {day!r} is not a day; the date keeps {year}-{month:02d}"))
+    return f"{year}-{month:02d}"
+
+
 def _pub_date(article: Any, values: _Values) -> str | None:
     pub_date = article.find("Journal/JournalIssue/PubDate")
     if pub_date is None:
         pub_date = article.find("Book/PubDate")
     date = None
     if pub_date is not None:
-        year = _text(pub_date, "Year")
-        if year:
-            month = month_number(_text(pub_date, "Month"))
-            day = _text(pub_date, "Day")
-            if month is None:
-                # A season such as 'Jan-Mar' starts with a month; 'Spring' leaves the year.
-                date = parse_medline_date(f"{year} {_text(pub_date, 'Season') or ''}")
-            else:
-                date = f"{year}-{month:02d}" + (f"-{int(day):02d}" if day and day.isdecimal() else "")
+        if _text(pub_date, "Year"):
+            date = _ymd(pub_date, values)
         else:
-            date = parse_medline_date(_text(pub_date, "MedlineDate"))
+            date = parse_medline_date(_text(pub_date, "MedlineDate"), values.problems)
     if date is None:
         article_date = article.find("ArticleDate")
-        year = _text(article_date, "Year") if article_date is not None else None
-        if year:
-            month = month_number(_text(article_date, "Month"))
-            day = _text(article_date, "Day")
-            date = year
-            if month:
-                date += f"-{month:02d}" + (f"-{int(day):02d}" if day and day.isdecimal() else "")
+        if article_date is not None and _text(article_date, "Year"):
+            date = _ymd(article_date, values)
     return values.check(normalize_partial_date, date, "date")
 
 

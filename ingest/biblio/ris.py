@@ -121,11 +121,14 @@ def _names(address: str, family: str) -> bool:
     return head[-1:] == [family] and len(head) <= 4
 
 
-def _date(record: dict) -> str | None:
+def _date(record: dict, problems: list[tuple[str, str]] | None = None) -> str | None:
     year = _first(record, "PY", "Y1")
     year_only = re.search(r"\d{4}", year or "")
     hint = year_only.group() if year_only else None
-    candidates = [parse_loose_date(value, year_hint=hint) for value in _values(record, "DA", "Y1", "PY")]
+    candidates = [
+        parse_loose_date(value, year_hint=hint, problems=problems, path=f"date ({tag})")
+        for tag in ("DA", "Y1", "PY") for value in _values(record, tag)
+    ]
     # The most precise date that agrees with the publication year (DA may hold an entry date).
     agreeing = [found for found in candidates if found and (hint is None or found[:4] == hint)]
     return max(agreeing, key=len) if agreeing else None
@@ -160,8 +163,8 @@ def _ids(record: dict) -> dict[str, object]:
     return {"doi": doi, "pmid": pmid, "pmcid": pmcid}
 
 
-def record_fields(record: dict) -> dict[str, object]:
-    """Publication fields from one rispy record keyed by RIS tag."""
+def record_fields(record: dict, problems: list[tuple[str, str]] | None = None) -> dict[str, object]:
+    """Publication fields from one rispy record keyed by RIS tag; ``problems`` receives each value dropped."""
     kind_raw = (_first(record, "TY") or "").strip()
     kind = _TYPE_LABELS.get(kind_raw.upper(), kind_raw or None)
     first, last = split_pages(_first(record, "SP"))
@@ -177,7 +180,7 @@ def record_fields(record: dict) -> dict[str, object]:
         "issue": _first(record, "IS", "CP"),
         "first_page": first,
         "last_page": last,
-        "date": _date(record),
+        "date": _date(record, problems),
         "publication_types": [kind] if kind else None,
         "keywords": [strip_markup(word) for word in _values(record, "KW") if strip_markup(word)],
         "language": _first(record, "LA"),
@@ -233,7 +236,9 @@ def parse_ris(text: str, origin: str, *, source: str | None = None) -> Iterator[
     if len(records) != len(starts):
         raise InputFileError(source, [("", f"rispy read {len(records)} records where {len(starts)} 'TY' ... 'ER' blocks are")])
     for line, record in zip(starts, records):
-        yield build_record(f"{origin} line {line}", record_fields(record))
+        problems: list[tuple[str, str]] = []
+        fields = record_fields(record, problems)
+        yield build_record(f"{origin} line {line}", fields, problems)
     if unfinished is not None:
         yield ParsedRecord(f"{origin} line {unfinished}", None, (("ER", "the record has no end line 'ER  -'; the file may be truncated"),))
 

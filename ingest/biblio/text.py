@@ -15,7 +15,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from ingest.biblio.records import ParsedRecord, problems_of
-from kb.errors import IdentifierError
+from kb.errors import IdentifierError, cap
 from kb.identifiers import normalize_doi, normalize_issn
 from kb.models import Publication
 
@@ -167,22 +167,34 @@ def initials_of(given: str | None) -> str | None:
     return letters.upper() or None
 
 
-def partial_date(year: object, month: object = None, day: object = None) -> str | None:
+def partial_date(
+    year: object, month: object = None, day: object = None, *, problems: list[tuple[str, str]] | None = None, path: str = "date"
+) -> str | None:
     """A ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` string from parts, or None when there is no valid year.
 
-    A month or day out of range is dropped, not guessed: the date stays partial.
+    A month or day out of range is dropped, not guessed: the date stays partial. Each part
+    that is given and dropped is recorded in ``problems`` as ``(path, message)``, so the load
+    report can say what was lost.
 
     >>> partial_date(2007, "11", 22)
     '2007-11-22'
     >>> partial_date("2009", 13)
     '2009'
+    >>> found = []
+    >>> partial_date(2007, 13, 45, problems=found), found
+    ('2007', [('date', 'month 13 is not a month (1-12); the date keeps 2007, day 45 dropped')])
     >>> partial_date(None)
     """
     y = _int(year)
     if y is None or not 1000 <= y <= 2999:
+        if problems is not None and _given(year):
+            problems.append((path, f"year {_shown(year)} is not a year; date dropped"))
         return None
     m = _int(month)
     if m is None or not 1 <= m <= 12:
+        if problems is not None and _given(month):
+            lost = f", day {_shown(day)} dropped" if _given(day) else ""
+            problems.append((path, f"month {_shown(month)} is not a month (1-12); the date keeps {y:04d}{lost}"))
         return f"{y:04d}"
     d = _int(day)
     if d is not None:
@@ -190,7 +202,17 @@ def partial_date(year: object, month: object = None, day: object = None) -> str 
             return date(y, m, d).isoformat()
         except ValueError:
             pass  # An impossible day leaves the year and month, which are valid.
+    if problems is not None and _given(day):
+        problems.append((path, f"day {_shown(day)} is not a day of {y:04d}-{m:02d}; the date keeps {y:04d}-{m:02d}"))
     return f"{y:04d}-{m:02d}"
+
+
+def _given(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _shown(value: object) -> str:
+    return cap(repr(value) if isinstance(value, str) and not value.strip().isdecimal() else str(value).strip(), 40)
 
 
 def _int(value: object) -> int | None:
@@ -203,21 +225,32 @@ def _int(value: object) -> int | None:
     return None
 
 
-def date_from_parts(value: object) -> str | None:
+def date_from_parts(value: object, *, problems: list[tuple[str, str]] | None = None, path: str = "date") -> str | None:
     """A partial date from a CSL/Crossref date object (``{"date-parts": [[y, m, d]]}``), else None.
+
+    A date object that is given but gives no date, or a part that is dropped, is recorded in
+    ``problems`` (see :func:`partial_date`).
 
     >>> date_from_parts({"date-parts": [[2018, 3]]})
     '2018-03'
     >>> date_from_parts({"date-parts": [[None]]})
     """
+    if value is None:
+        return None
     if not isinstance(value, Mapping):
+        if problems is not None:
+            problems.append((path, f"expected a date object, got {type(value).__name__}; date dropped"))
         return None
     parts = value.get("date-parts")
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-        return partial_date(*parts[0][:3])
+        if parts[0][0] is None and len(parts[0]) == 1:
+            return None  # Crossref's way of saying 'no date'
+        return partial_date(*parts[0][:3], problems=problems, path=path)
     for key in ("raw", "literal"):
         if isinstance(value.get(key), str):
-            return parse_loose_date(value[key])
+            return parse_loose_date(value[key], problems=problems, path=path)
+    if problems is not None and (parts is not None or value):
+        problems.append((path, f"no date in {cap(repr(value), 80)}; date dropped"))
     return None
 
 
@@ -253,10 +286,13 @@ def month_number(text: object) -> int | None:
     return _MONTHS.get(word)
 
 
-def parse_loose_date(text: str | None, year_hint: str | None = None) -> str | None:
+def parse_loose_date(
+    text: str | None, year_hint: str | None = None, *, problems: list[tuple[str, str]] | None = None, path: str = "date"
+) -> str | None:
     """A partial date from reference-manager text: '2007/11/22/', '2007//', '2015-07', 'Nov 22'.
 
     ``year_hint`` supplies the year for text that has none (RIS ``DA  - Nov 22`` beside ``PY  - 2007``).
+    Text that gives no date, and parts that are dropped, are recorded in ``problems``.
 
     >>> parse_loose_date("2007/11/22/")
     '2007-11-22'
@@ -270,12 +306,15 @@ def parse_loose_date(text: str | None, year_hint: str | None = None) -> str | No
     text = text.strip()
     match = _ISO_LIKE.match(text)
     if match:
-        return partial_date(*match.groups())
+        return partial_date(*match.groups(), problems=problems, path=path)
     words = [word for word in re.split(r"[\s,/\-]+", text) if word]
     year = next((w for w in words if len(w) == 4 and w.isdecimal()), year_hint)
     month = next((month_number(w) for w in words if month_number(w) and not w.isdecimal()), None)
     day = next((w for w in words if w.isdecimal() and len(w) <= 2), None) if month else None
-    return partial_date(year, month, day)
+    found = partial_date(year, month, day, problems=problems, path=path)
+    if found is None and problems is not None and year is None:
+        problems.append((path, f"{cap(text, 40)!r} is not a date; date dropped"))
+    return found
 
 
 def split_pages(text: str | None) -> tuple[str | None, str | None]:
@@ -355,17 +394,20 @@ def untyped_journal(title: str, short: str | None, issns: list[str], publisher: 
     }
 
 
-def build_record(location: str, fields: Mapping[str, object]) -> ParsedRecord:
+def build_record(location: str, fields: Mapping[str, object], problems: Iterable[tuple[str, str]] = ()) -> ParsedRecord:
     """Validate ``fields`` as a :class:`Publication`; a failure gives the record's problems with their field paths.
 
-    Fields that are None or empty are left out, so the model's defaults apply.
+    Fields that are None or empty are left out, so the model's defaults apply. ``problems``
+    are values the reader dropped or changed on the way (a month 13, a wrong-typed field):
+    they stay with the record, as notes when it loads.
     """
+    dropped = tuple(problems)
     data = {key: value for key, value in fields.items() if value not in (None, "", (), [])}
     try:
         publication = Publication.model_validate(data)
     except ValidationError as error:
-        return ParsedRecord(location, None, problems_of(error))
-    return ParsedRecord(location, publication)
+        return ParsedRecord(location, None, dropped + problems_of(error))
+    return ParsedRecord(location, publication, dropped)
 
 
 #: The deepest nesting of objects and lists a JSON input may have. Crossref works, CSL items and
