@@ -25,7 +25,7 @@ from bibtexparser.middlewares.middleware import BlockMiddleware, Middleware
 from bibtexparser.middlewares.names import NameParts
 from bibtexparser.model import Block, Entry, ParsingFailedBlock
 
-from ingest.biblio.records import ParsedRecord
+from ingest.biblio.records import ParsedRecord, guarded
 from ingest.biblio.text import (
     abstract_sections,
     build_record,
@@ -212,9 +212,14 @@ def parse_bibtex(text: str, origin: str, *, source: str | None = None) -> Iterat
             key = f" (key {entry.key})" if isinstance(entry, Entry) else ""
             yield ParsedRecord(f"{origin} line {line}{key}", None, (("", _failure(block)),))
             continue
-        problems: list[tuple[str, str]] = []
-        fields = entry_fields(block, problems)
-        yield build_record(f"{origin} line {line} (key {block.key})", fields, problems)
+        location = f"{origin} line {line} (key {block.key})"
+        yield guarded(location, lambda: _entry_record(location, block))
+
+
+def _entry_record(location: str, entry: Entry) -> ParsedRecord:
+    problems: list[tuple[str, str]] = []
+    fields = entry_fields(entry, problems)
+    return build_record(location, fields, problems)
 
 
 def read_bibtex(path: str | Path) -> Iterator[ParsedRecord]:

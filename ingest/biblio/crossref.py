@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ingest.biblio.records import ParsedRecord
+from ingest.biblio.records import ParsedRecord, guarded
 from ingest.biblio.text import (
     MAX_JSON_DEPTH,
     abstract_sections,
@@ -373,12 +373,15 @@ def parse_crossref(data: object, origin: str) -> Iterator[ParsedRecord]:
             continue
         doi = work.get("DOI")
         location = f"{origin} {where}" + (f" (DOI {cap(doi, 80)})" if isinstance(doi, str) else "")
-        fatal, problems = type_problems(work)
-        if fatal:
-            yield ParsedRecord(location, None, tuple(fatal + problems))
-            continue
-        fields = work_fields(work, problems)
-        yield build_record(location, fields, problems)
+        yield guarded(location, lambda: _work_record(location, work))
+
+
+def _work_record(location: str, work: Mapping[str, object]) -> ParsedRecord:
+    fatal, problems = type_problems(work)
+    if fatal:
+        return ParsedRecord(location, None, tuple(fatal + problems))
+    fields = work_fields(work, problems)
+    return build_record(location, fields, problems)
 
 
 def read_crossref(path: str | Path) -> Iterator[ParsedRecord]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from ingest.biblio.crossref import (
     WORK_TYPES, as_list, as_text, author_fields, cited_work_fields, first_text, load_json, type_label, type_problems,
 )
-from ingest.biblio.records import ParsedRecord
+from ingest.biblio.records import ParsedRecord, guarded
 from ingest.biblio.text import abstract_sections, build_record, date_from_parts, issns_in, split_pages, strip_markup, untyped_journal
 from kb.errors import InputFileError
 
@@ -93,12 +93,15 @@ def parse_csl(data: object, origin: str) -> Iterator[ParsedRecord]:
             location = f"{where} (id {as_text(item.get('id'))})"
         else:
             location = where
-        fatal, problems = type_problems(item, WORK_TYPES)
-        if fatal:
-            yield ParsedRecord(location, None, tuple(fatal + problems))
-            continue
-        fields = csl_fields(item, problems)
-        yield build_record(location, fields, problems)
+        yield guarded(location, lambda: _item_record(location, item))
+
+
+def _item_record(location: str, item: Mapping[str, object]) -> ParsedRecord:
+    fatal, problems = type_problems(item, WORK_TYPES)
+    if fatal:
+        return ParsedRecord(location, None, tuple(fatal + problems))
+    fields = csl_fields(item, problems)
+    return build_record(location, fields, problems)
 
 
 def read_csl(path: str | Path) -> Iterator[ParsedRecord]:

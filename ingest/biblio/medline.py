@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ingest.biblio.pubmed_elements import _Values, clean_text, expand_pages, parse_medline_date
-from ingest.biblio.records import ParsedRecord, problems_of
+from ingest.biblio.records import ParsedRecord, guarded, problems_of
 from kb.errors import InputFileError
 from kb.identifiers import normalize_doi, normalize_issn, normalize_nct, normalize_orcid, normalize_pmcid
 from kb.models import Publication
@@ -305,7 +305,7 @@ def read_medline(path: Path) -> Iterator[ParsedRecord]:
             if entries or bad_lines:
                 number += 1
                 closed_by_so += bool(entries) and entries[-1][0] == "SO"
-                yield _record(entries, number, bad_lines)
+                yield guarded(f"record {number}", lambda: _record(entries, number, bad_lines))
                 entries, bad_lines = [], []
             continue
         last_ended = ended
@@ -331,4 +331,4 @@ def read_medline(path: Path) -> Iterator[ParsedRecord]:
         elif number and closed_by_so == number and entries and entries[-1][0] != "SO":
             bad_lines.append(("SO", f"the record ends without the 'SO' line every other record of the file ends with "
                                     f"({number}): the file is cut off"))
-        yield _record(entries, number + 1, bad_lines)
+        yield guarded(f"record {number + 1}", lambda: _record(entries, number + 1, bad_lines))

@@ -53,7 +53,7 @@ from ingest.biblio.pubmed_elements import (
     month_number,
     parse_medline_date,
 )
-from ingest.biblio.records import ParsedRecord, problems_of
+from ingest.biblio.records import ParsedRecord, guarded, problems_of
 from kb.errors import InputFileError
 from kb.identifiers import normalize_doi, normalize_pmcid
 from kb.models import Publication
@@ -164,7 +164,7 @@ def _iter_records(source: io.BufferedIOBase, origin: str) -> Iterator[ParsedReco
             if event != "end" or element.tag not in _RECORD_TAGS:
                 continue
             number += 1
-            yield _parse_record(element, number)
+            yield guarded(f"record {number}, line {element.sourceline}", lambda: _parse_record(element, number))
             # Free the record and everything before it: this is what keeps memory flat.
             element.clear(keep_tail=True)
             parent = element.getparent()

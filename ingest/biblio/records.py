@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from kb.errors import cap
 from kb.models import Publication
 
-__all__ = ["ParsedRecord", "problems_of"]
+__all__ = ["ParsedRecord", "problems_of", "guarded"]
 
 
 @dataclass(frozen=True)
@@ -33,3 +35,15 @@ class ParsedRecord:
 def problems_of(error: ValidationError) -> tuple[tuple[str, str], ...]:
     """A pydantic error as ``(field path, message)`` pairs, e.g. ``("authors.2.orcid", "...")``."""
     return tuple((".".join(str(part) for part in item["loc"]), item["msg"]) for item in error.errors())
+
+
+def guarded(location: str, build: Callable[[], ParsedRecord]) -> ParsedRecord:
+    """``build()``, or, when reading the record raises what the reader did not foresee (a value
+    of a type no check expected), a failed record saying so: that record fails, the next is read.
+
+    The exception's type and (capped) message are the problem, so nothing is hidden.
+    """
+    try:
+        return build()
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as error:
+        return ParsedRecord(location, None, (("", f"could not be read: {type(error).__name__}: {cap(str(error))}"),))

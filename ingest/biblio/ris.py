@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rispy import RisParser
 
-from ingest.biblio.records import ParsedRecord
+from ingest.biblio.records import ParsedRecord, guarded
 from ingest.biblio.text import (
     abstract_sections,
     build_record,
@@ -236,11 +236,15 @@ def parse_ris(text: str, origin: str, *, source: str | None = None) -> Iterator[
     if len(records) != len(starts):
         raise InputFileError(source, [("", f"rispy read {len(records)} records where {len(starts)} 'TY' ... 'ER' blocks are")])
     for line, record in zip(starts, records):
-        problems: list[tuple[str, str]] = []
-        fields = record_fields(record, problems)
-        yield build_record(f"{origin} line {line}", fields, problems)
+        yield guarded(f"{origin} line {line}", lambda: _record(f"{origin} line {line}", record))
     if unfinished is not None:
         yield ParsedRecord(f"{origin} line {unfinished}", None, (("ER", "the record has no end line 'ER  -'; the file may be truncated"),))
+
+
+def _record(location: str, record: dict) -> ParsedRecord:
+    problems: list[tuple[str, str]] = []
+    fields = record_fields(record, problems)
+    return build_record(location, fields, problems)
 
 
 def read_ris(path: str | Path) -> Iterator[ParsedRecord]:

@@ -178,3 +178,41 @@ def test_the_cli_names_the_bad_file_and_loads_the_good_one(tmp_path: Path, good_
     assert "1 source(s) loaded" in output or "added" in output
     with KBStore.open(tmp_path / "store") as store:  # the good study is there
         assert any("NCT01029262" in graph.value for graph in store.named_graphs())
+
+
+_TWO_RECORDS = {
+    "pubmed": ("x.xml", "_publication", "<PubmedArticleSet>" + "".join(
+        f"<PubmedArticle><MedlineCitation><PMID>{pmid}</PMID><Article><ArticleTitle>T{pmid}</ArticleTitle></Article>"
+        "</MedlineCitation></PubmedArticle>" for pmid in (1, 2)) + "</PubmedArticleSet>"),
+    "medline": ("x.nbib", "_build", "PMID- 1\nTI  - T1\n\nPMID- 2\nTI  - T2\n"),
+    "crossref": ("x.json", "work_fields", json.dumps([{"DOI": "10.1000/a1", "title": ["T1"]}, {"DOI": "10.1000/a2", "title": ["T2"]}])),
+    "csl": ("x.json", "csl_fields", json.dumps([{"DOI": "10.1000/a1", "title": "T1"}, {"DOI": "10.1000/a2", "title": "T2"}])),
+    "bibtex": ("x.bib", "entry_fields", "@article{a, title={T1}}\n@article{b, title={T2}}\n"),
+    "ris": ("x.ris", "record_fields", "TY  - JOUR\nTI  - T1\nER  - \n\nTY  - JOUR\nTI  - T2\nER  - \n"),
+}
+_MODULES = {"pubmed": "pubmed_xml", "medline": "medline", "crossref": "crossref", "csl": "csl", "bibtex": "bibtex", "ris": "ris"}
+
+
+@pytest.mark.parametrize("reader", sorted(_TWO_RECORDS))
+def test_an_unexpected_error_in_one_bibliographic_record_fails_that_record_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    import importlib
+
+    name, function, text = _TWO_RECORDS[reader]
+    module = importlib.import_module(f"ingest.biblio.{_MODULES[reader]}")
+    original = getattr(module, function)
+    calls: list[int] = []
+
+    def first_fails(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise TypeError("'int' object is not subscriptable")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, function, first_fails)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    report = KnowledgeBase.memory().ingest(reader, [path])
+    assert len(report.loaded) == 1 and len(report.failed) == 1
+    assert name in report.failed[0][1] and "could not be read: TypeError: 'int' object is not subscriptable" in report.failed[0][1]
