@@ -47,7 +47,16 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
 
 class _StrictLoader(yaml.SafeLoader):
     """A safe YAML loader that rejects a key given twice in one mapping (PyYAML keeps the last),
-    and a document whose aliases expand past :data:`MAX_EXPANDED_VALUES` values."""
+    and a document whose aliases expand past :data:`MAX_EXPANDED_VALUES` values.
+
+    Dates and times stay text: the models parse them and name the field of a bad one
+    (PyYAML would fail on ``2007-13-45`` with no field, or turn it into a date object).
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def get_single_node(self) -> yaml.Node | None:
         node = super().get_single_node()

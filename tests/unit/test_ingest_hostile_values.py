@@ -116,3 +116,21 @@ def test_a_crossref_record_without_title_never_replaces_one_with_a_title(tmp_pat
     assert report.status_counts()["replaced"] == 0 and kb.store.count() == before
     assert "not replaced: the stored record has a title and authors and this one has none" in report.failed[0][1]
     assert "bare.json" in report.failed[0][1]
+
+
+def test_a_findings_date_that_does_not_exist_names_its_field(tmp_path: Path) -> None:
+    """YAML would turn 2007-13-45 into a parse error without a field; the model names it."""
+    import yaml
+
+    from kb.paths import examples_dir
+
+    data = yaml.safe_load((examples_dir() / "mm009_weber2007.yaml").read_text(encoding="utf-8"))
+    text = yaml.safe_dump(data, sort_keys=False)
+    path = _write(tmp_path / "month_13.yaml", text + "analyses:\n  - {key: hostile, kind: primary, cutoff_date: 2007-13-45}\n"
+                  if "analyses" not in data else text.replace("analyses:\n", "analyses:\n- {key: hostile, kind: primary, cutoff_date: 2007-13-45}\n", 1))
+    report = KnowledgeBase.memory().ingest("findings", [path])
+    assert len(report.failed) == 1
+    message = report.failed[0][1]
+    assert "month_13.yaml" in message and ".cutoff_date: malformed date '2007-13-45': month out of range" in message
+    # Real dates still load, as text the model checks.
+    assert KnowledgeBase.memory().ingest("findings", [examples_dir() / "mm009_weber2007.yaml"]).ok
