@@ -80,6 +80,10 @@ class Reader(Protocol):
         A :class:`ReadNote` may say what was left out of a record that was yielded.
 
         Raise a RecordError naming the file (and line) when the file as a whole cannot be read.
+        Anything else a reader raises (a bug, a ``RecursionError`` on hostile nesting) still
+        fails only that file: the runner reports the file, the record it was reading and the
+        exception (:func:`kb.ingestion.runner.read_guarded`). A source yielded twice in one
+        file is loaded once, from its first record, and the repeat is reported as a note.
         """
         ...
 
