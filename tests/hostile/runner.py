@@ -1,0 +1,237 @@
+"""Run hostile-input cases as ``kb`` subprocesses with a time limit, and classify what happened.
+
+Each case runs in its own folder (the working directory of the subprocess, so messages name files
+by their short names): its data files are copied there, its generator writes the large ones, and
+``store`` is a copy of a small base store (or no store at all). The store is fingerprinted before
+and after the command, so a case that must not change it is checked quad for quad.
+
+A run is classified as one of: ``hang`` (the time limit passed; the process is killed), ``crash``
+(killed by a signal, a Python traceback, or the CLI's catch-all ``internal error``), ``error``
+(exit status not 0) or ``loaded`` (exit status 0). :func:`problems` then compares it with what the
+case expects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.hostile.cases import BASE_FILES, CASES, DATA, Case, Expect
+
+__all__ = ["Result", "StoreState", "build_base_store", "problems", "run_case", "run_cases", "store_state"]
+
+#: Runs ``kb`` with the interpreter running the tests (no reliance on a console script on PATH).
+KB = (sys.executable, "-c", "from kb.cli import main; main()")
+SOURCE_ID = "https://w3id.org/trial-evidence-kb/ontology#sourceId"
+_BOX = re.compile(r"[│╭╮╰╯─┃━]+")
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """A store's fingerprint: a digest of its sorted quads, and the ids of its sources."""
+
+    digest: str
+    sources: frozenset[str]
+
+
+ABSENT = StoreState("absent", frozenset())
+
+
+@dataclass
+class Result:
+    """What one run of a case did."""
+
+    case: Case
+    kind: str  # "hang", "crash", "error" or "loaded"
+    code: int | None
+    output: str
+    seconds: float
+    before: StoreState = ABSENT
+    after: StoreState = ABSENT
+    setup_error: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the run met every expectation of its case."""
+        return not self.problems
+
+
+def _kb_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    # Wide, plain output: a message is not folded inside a box, so a file name stays whole.
+    env.update(COLUMNS="200", NO_COLOR="1", TERM="dumb", PYTHONIOENCODING="utf-8")
+    # The subprocess imports kb and tests from this checkout, wherever it is started.
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env
+
+
+def _run(args: Iterable[str], cwd: Path, limit: float) -> tuple[str, int | None, str, float]:
+    """Run ``kb ARGS``; (kind, exit code, output, seconds). The process group is killed on a hang."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [*KB, *args], cwd=cwd, env=_kb_env(), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        raw, _ = process.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        raw, _ = process.communicate()
+        return "hang", None, raw.decode("utf-8", "replace"), time.monotonic() - started
+    output = raw.decode("utf-8", "replace")
+    code = process.returncode
+    if code < 0 or "Traceback (most recent call last)" in output or "internal error" in output:
+        kind = "crash"
+    else:
+        kind = "error" if code else "loaded"
+    return kind, code, output, time.monotonic() - started
+
+
+def store_state(path: Path) -> StoreState:
+    """The fingerprint of the store at ``path`` (:data:`ABSENT` when there is none)."""
+    if not path.exists():
+        return ABSENT
+    if not path.is_dir():
+        return StoreState("file:" + hashlib.sha256(path.read_bytes()).hexdigest(), frozenset())
+    from kb.store import open_store
+
+    try:
+        store = open_store(path, read_only=True)
+    except Exception:  # a folder that is not a store (a case's own): its files are its state
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        listing = "\n".join(f"{p.relative_to(path)} {hashlib.sha256(p.read_bytes()).hexdigest()}" for p in files)
+        return StoreState("folder:" + hashlib.sha256(listing.encode("utf-8")).hexdigest(), frozenset())
+    try:
+        quads = sorted(str(quad) for quad in store.quads())
+        sources = frozenset(str(getattr(q.object, "value", q.object)) for q in store.quads() if q.predicate.value == SOURCE_ID)
+    finally:
+        store.close()
+    return StoreState(hashlib.sha256("\n".join(quads).encode("utf-8")).hexdigest(), sources)
+
+
+def build_base_store(folder: Path) -> Path:
+    """A small store (one good findings file) that cases copy; built once per run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in BASE_FILES:
+        shutil.copy(DATA / name, folder / Path(name).name)
+    store = folder / "store"
+    kind, code, output, _ = _run(["--store", "store", "ingest", "findings", *(Path(n).name for n in BASE_FILES)], folder, 60)
+    if kind != "loaded":
+        raise RuntimeError(f"cannot build the base store for the hostile corpus: {output}")
+    return store
+
+
+@contextmanager
+def _lock_holder(store: Path) -> Iterator[None]:
+    """Another process holding the store open for writing while the case runs."""
+    script = "from kb import KnowledgeBase; import sys, time; kb = KnowledgeBase.open(sys.argv[1]); print('held', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", script, str(store)], env=_kb_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert holder.stdout is not None
+        holder.stdout.readline()  # "held": the store is locked
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+_PROGRESS = re.compile(r"^\s*(added|replaced|unchanged)\s|^\d+ source\(s\) loaded", re.IGNORECASE)
+
+
+def normalized(text: str) -> str:
+    """``text`` lower-cased, without box drawing and with runs of white space as one space."""
+    return " ".join(_BOX.sub(" ", text).lower().split())
+
+
+def messages(output: str) -> str:
+    """The output without the lines that list loaded sources and the batch's summary line.
+
+    What a case says must be named is looked for in what remains (errors, failures, notes), so a
+    source id or a file name on an ``added`` line does not pass for a note that is not there.
+    """
+    return "\n".join(line for line in output.splitlines() if not _PROGRESS.search(line))
+
+
+def problems(result: Result) -> list[str]:
+    """How ``result`` falls short of what its case expects (empty: as expected)."""
+    case, found = result.case, []
+    if result.setup_error:
+        return [f"setup failed: {result.setup_error}"]
+    if result.kind in ("hang", "crash"):
+        return [f"{result.kind} (exit {result.code})"]
+    text = normalized(messages(result.output))
+    missing = [name for name in case.names if normalized(name) not in text]
+    if missing:
+        found.append(f"the output does not name {missing}")
+    if case.expect in (Expect.ERROR, Expect.PARTIAL) and result.kind != "error":
+        found.append(f"expected a non-zero exit status, got {result.code}")
+    if case.expect in (Expect.LOADED, Expect.NOTE) and result.kind != "loaded":
+        found.append(f"expected exit status 0, got {result.code}")
+    lost = set(case.good) - result.after.sources
+    if lost:
+        found.append(f"good records lost: {sorted(lost)}")
+    if case.unchanged and result.after != result.before:
+        found.append("the store changed")
+    return found
+
+
+def _broken(case: Case, error: Exception) -> Result:
+    result = Result(case, "error", None, "", 0.0, setup_error=f"{type(error).__name__}: {error}")
+    result.problems = problems(result)
+    return result
+
+
+def run_case(case: Case, folder: Path, base_store: Path | None) -> Result:
+    """Run ``case`` in ``folder`` (created; must not exist) and judge it."""
+    folder.mkdir(parents=True)
+    try:
+        for name in case.files:
+            shutil.copy(DATA / name, folder / Path(name).name)
+        if case.make is not None:
+            case.make(folder)
+        store = folder / case.store_arg
+        if case.store == "base":
+            if base_store is None:
+                raise RuntimeError("the case needs the base store")
+            shutil.copytree(base_store, store)
+        for command in case.before:
+            kind, code, output, _ = _run(["--store", "store", *command], folder, case.limit)
+            if kind != "loaded":
+                raise RuntimeError(f"kb {' '.join(command)} failed: {output[-500:]}")
+        before = store_state(store)
+    except Exception as error:  # a broken case is reported as such, not as a crash of kb
+        return _broken(case, error)
+    args = ["--store", case.store_arg, *case.args]
+    if case.hold_lock:
+        with _lock_holder(store):
+            kind, code, output, seconds = _run(args, folder, case.limit)
+    else:
+        kind, code, output, seconds = _run(args, folder, case.limit)
+    try:
+        after = store_state(store)
+    except Exception as error:  # e.g. a store left locked or corrupt: the case failed, loudly
+        after = StoreState(f"unreadable: {type(error).__name__}: {error}", frozenset())
+    result = Result(case, kind, code, output, seconds, before=before, after=after)
+    result.problems = problems(result)
+    return result
+
+
+def run_cases(cases: Iterable[Case] | None, folder: Path, *, workers: int = 4) -> dict[str, Result]:
+    """Run ``cases`` (default: the whole corpus) a few at a time in ``folder``; results by case id."""
+    chosen = list(CASES if cases is None else cases)
+    base = build_base_store(folder / "_base") if any(c.store == "base" for c in chosen) else None
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {case.id: pool.submit(run_case, case, folder / case.id, base) for case in chosen}
+    return {case_id: future.result() for case_id, future in futures.items()}
