@@ -15,12 +15,17 @@ dispatches on the table. Families:
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TypeVar
 
-from kb.errors import ExportError
+from kb.errors import ExportError, StoreError
 
 if TYPE_CHECKING:  # the writers are imported when a format is written (networkx and the KGX writer are heavy)
     import pyoxigraph as ox
@@ -29,7 +34,13 @@ if TYPE_CHECKING:  # the writers are imported when a format is written (networkx
     from kb.query.rows import QueryTarget
     from kb.store import StoreBackend
 
-__all__ = ["ExportFormat", "ExportResult", "EXPORT_FORMATS", "export", "export_format", "formats_of", "write_triples"]
+__all__ = [
+    "ExportFormat", "ExportResult", "EXPORT_FORMATS", "export", "export_format", "formats_of", "write_triples",
+    "atomic_file", "check_output_file", "check_output_directory", "is_special_file", "new_file_mode", "write_error",
+]
+
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class ExportFormat:
@@ -117,7 +128,19 @@ def export(
         from kb.export.kgx import write_kgx
 
         return ExportResult(row.name, kgx=write_kgx(target, output, source_id=source_id, knowledge_source=infores))
-    sink: IO[bytes] | Path = output if output is not None else sys.stdout.buffer
+    if isinstance(output, Path):
+        if is_special_file(output):  # /dev/null, a FIFO: written as a stream, never replaced
+            return _write_special(output, lambda handle: _write_one(target, row, handle, graph))
+        # A failed export (disk full, killed) leaves no partial file and an existing file untouched.
+        with atomic_file(output) as partial:
+            return _write_one(target, row, partial, graph)
+    try:
+        return _write_one(target, row, output if output is not None else sys.stdout.buffer, graph)
+    except OSError as error:
+        raise write_error("standard output" if output is None else "the output stream", error) from error
+
+
+def _write_one(target: QueryTarget, row: ExportFormat, sink: IO[bytes] | Path, graph: ox.NamedNode | None) -> ExportResult:
     store: StoreBackend = target.store if hasattr(target, "store") else target
     if row.family == "rdf":
         from kb.export.rdf import write_rdf
@@ -128,10 +151,122 @@ def export(
         from kb.export.tables import write_table
 
         return ExportResult(row.name, rows=write_table(target, sink, format=row.name))
-    from kb.export.network import to_networkx, write_graph
+    from kb.export.network import write_network
 
-    write_graph(to_networkx(target), sink, format=row.name)
+    write_network(target, sink, format=row.name)
     return ExportResult(row.name)
+
+
+def is_special_file(path: Path) -> bool:
+    """Whether ``path`` exists and is not a regular file or a directory (a device, a FIFO)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _write_special(path: Path, write: Callable[[IO[bytes]], T]) -> T:
+    try:
+        with path.open("wb") as handle:
+            return write(handle)
+    except (OSError, StoreError) as error:
+        cause = _os_error(error)
+        if cause is None:
+            raise
+        raise write_error(path, cause) from error
+
+
+def write_error(where: object, error: BaseException) -> ExportError:
+    """An :class:`ExportError` naming ``where`` (a path) and the OS's reason (``No space left on device``)."""
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error) or type(error).__name__
+    return ExportError(f"cannot write {where}: {reason}")
+
+
+def _os_error(error: BaseException) -> OSError | None:
+    """The OSError behind ``error``: itself, or the cause a store or serializer error wraps."""
+    while error is not None:
+        if isinstance(error, OSError):
+            return error
+        error = error.__cause__  # type: ignore[assignment]
+    return None
+
+
+def check_output_file(path: Path) -> None:
+    """Refuse, before any work, a file path that cannot be written: a directory, a missing or
+    unwritable folder.
+
+    :raises ExportError: naming the path and what is wrong with it.
+    """
+    if path.is_dir():
+        raise ExportError(f"cannot write {path}: it is a directory (give a file name, e.g. -o {path / 'kb.out'})")
+    parent = path.parent
+    if not parent.exists():
+        raise ExportError(f"cannot write {path}: the directory {parent} does not exist")
+    if not parent.is_dir():
+        raise ExportError(f"cannot write {path}: {parent} is not a directory")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ExportError(f"cannot write {path}: the file is not writable")
+    if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write {path}: the directory {parent} is not writable")
+
+
+def check_output_directory(path: Path) -> None:
+    """Refuse an output directory (KGX) that is a file, or whose folder cannot be written.
+
+    :raises ExportError: naming the path and what is wrong with it.
+    """
+    if path.exists() and not path.is_dir():
+        raise ExportError(f"cannot write into {path}: it is a file, not a directory")
+    # The directory itself is created when missing, not its parents: a mistyped path is an error.
+    existing = path if path.exists() else path.parent
+    if not existing.exists():
+        raise ExportError(f"cannot create {path}: the directory {existing} does not exist")
+    if not existing.is_dir():
+        raise ExportError(f"cannot create {path}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ExportError(f"cannot write into {path}: {existing} is not writable")
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that is renamed to ``path`` when the block succeeds.
+
+    On any error the temporary file is deleted, so ``path`` is either the complete new file or
+    what it was before. An OSError (disk full, ...) becomes an :class:`ExportError` naming
+    ``path``. Callers write a path that is not a regular file (``/dev/null``, a FIFO) as a
+    stream instead (:func:`is_special_file`): it cannot be replaced.
+
+    :raises ExportError: when ``path`` cannot be written, or writing it fails.
+    """
+    check_output_file(path)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        os.close(handle)
+    except OSError as error:
+        raise write_error(path, error) from error
+    partial = Path(name)
+    try:
+        yield partial
+        # mkstemp makes the file private (0600); give it the mode the file had, or a new file's.
+        os.chmod(partial, stat.S_IMODE(path.stat().st_mode) if path.exists() else new_file_mode())
+        os.replace(partial, path)
+    except (OSError, StoreError) as error:
+        partial.unlink(missing_ok=True)
+        cause = _os_error(error)
+        if cause is None:
+            raise
+        raise write_error(path, cause) from error
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def new_file_mode() -> int:
+    """The mode a new file gets under the process's umask (``mkstemp`` makes files 0600)."""
+    mask = os.umask(0)  # read by setting it: there is no getter
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def write_triples(triples: list[ox.Triple], output: IO[bytes] | Path, *, format: str) -> None:
@@ -139,6 +274,16 @@ def write_triples(triples: list[ox.Triple], output: IO[bytes] | Path, *, format:
     (:func:`kb.export.rdf.write_triples`, imported on first use)."""
     from kb.export.rdf import write_triples as write
 
-    write(triples, output, format=format)
+    if isinstance(output, Path):
+        if is_special_file(output):
+            _write_special(output, lambda handle: write(triples, handle, format=format))
+            return
+        with atomic_file(output) as partial:
+            write(triples, partial, format=format)
+        return
+    try:
+        write(triples, output, format=format)
+    except OSError as error:
+        raise write_error("the output stream", error) from error
 
 

@@ -23,6 +23,8 @@ mapping and how to validate the files with the ``kgx`` package offline.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -31,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from kb.curie import compress_iri
-from kb.errors import KBError
+from kb.errors import ExportError, KBError
+from kb.export import check_output_directory, new_file_mode, write_error
+from kb.export.network import iter_rows
 from kb.query import run_template
 from kb.query.rows import QueryTarget
 
@@ -141,11 +145,12 @@ class _Builder:
         record = self.edges.get(key)
         if record is None:
             record = {"id": f"urn:uuid:{uuid.uuid5(_EDGE_NAMESPACE, repr(key))}", "subject": subject, "predicate": predicate, "object": obj, **qualifiers,
-                      "publications": [], "primary_knowledge_source": self.knowledge_source,
+                      "publications": set(), "primary_knowledge_source": self.knowledge_source,
                       "knowledge_level": "knowledge_assertion", "agent_type": agent}
             self.edges[key] = record
-        if publication and publication not in record["publications"]:
-            record["publications"] = sorted([*record["publications"], publication])
+        if publication:
+            # A set, sorted when written: an edge that thousands of sources support was sorted per source.
+            record["publications"].add(publication)
 
 
 def write_kgx(target: QueryTarget, directory: Path, *, source_id: str | None = None, knowledge_source: str | None = None) -> KgxReport:
@@ -158,6 +163,7 @@ def write_kgx(target: QueryTarget, directory: Path, *, source_id: str | None = N
     """
     if not knowledge_source or not knowledge_source.startswith("infores:") or len(knowledge_source) <= len("infores:"):
         raise KBError(f"KGX export needs the KB's infores CURIE for primary_knowledge_source (e.g. --infores infores:NAME), got {knowledge_source!r}")
+    check_output_directory(Path(directory))  # before the queries: a bad path fails at once
     sources = {row.source: row for row in run_template(target, "kgx_sources")}
     if source_id is not None and source_id not in sources:
         raise KBError(f"no source {source_id!r} in the store")
@@ -197,15 +203,42 @@ def write_kgx(target: QueryTarget, directory: Path, *, source_id: str | None = N
             causal_mechanism_qualifier=row.mechanism if row.mechanism in _MECHANISM_QUALIFIERS else None,
         )
 
-    network = [row for row in run_template(target, "network_edges") if row.source in wanted or row.predicate == "studies"]
-    for row in network:
-        if row.predicate == "has_adverse_event":
-            builder.edge(concept_node(row.subject), "biolink:has_adverse_event", concept_node(row.object),
-                         publication=publication_of(row.source), method=method_of(row.source))
+    network = _NetworkFacts.read(target, wanted)
+    for subject, obj, source in network.adverse_events:
+        builder.edge(concept_node(subject), "biolink:has_adverse_event", concept_node(obj),
+                     publication=publication_of(source), method=method_of(source))
 
     _clinical_edges(target, builder, network, wanted, concept_node, publication_of, method_of)
     _trial_and_publication_nodes(target, builder, network, wanted, sources)
     return _write(builder, Path(directory))
+
+
+@dataclass
+class _NetworkFacts:
+    """What KGX needs of the ``network_edges`` rows, read in one pass without holding the rows."""
+
+    adverse_events: list[tuple[str, str, str]] = field(default_factory=list)  # drug, event, source (wanted sources)
+    conditions: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # trial -> conditions (any source)
+    studied: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))  # (drug, trial) -> sources
+    trials: set[str] = field(default_factory=set)  # trials the wanted sources link to
+
+    @classmethod
+    def read(cls, target: QueryTarget, wanted: set[str]) -> _NetworkFacts:
+        facts = cls()
+        for row in iter_rows(target, "network_edges"):
+            if row.predicate == "studies":
+                facts.conditions[row.subject].add(row.object)
+            if row.source not in wanted:
+                continue
+            if row.subject_kind == "trial":
+                facts.trials.add(row.subject)
+            elif row.object_kind == "trial":
+                facts.trials.add(row.object)
+            if row.predicate == "has_adverse_event":
+                facts.adverse_events.append((row.subject, row.object, row.source))
+            elif row.predicate == "studied_in":
+                facts.studied[(row.subject, row.object)].append(row.source)
+        return facts
 
 
 def _concepts(target: QueryTarget) -> dict[str, dict[str, Any]]:
@@ -218,21 +251,16 @@ def _concepts(target: QueryTarget) -> dict[str, dict[str, Any]]:
     return concepts
 
 
-def _clinical_edges(target: QueryTarget, builder: _Builder, network: list, wanted: set[str], concept_node, publication_of, method_of) -> None:
+def _clinical_edges(target: QueryTarget, builder: _Builder, network: _NetworkFacts, wanted: set[str], concept_node, publication_of, method_of) -> None:
     """``treats`` where a comparison supports it, else ``in_clinical_trials_for`` (docs/kgx.md)."""
     treats: dict[tuple[str, str], list[tuple[str, str | None]]] = defaultdict(list)
     for row in run_template(target, "kgx_trial_evidence"):
         if row.source in wanted and supports_treats(row):
             treats[(row.drug_node, row.condition)].append((row.source, row.method or method_of(row.source)))
-    conditions: dict[str, set[str]] = defaultdict(set)
-    for row in network:
-        if row.predicate == "studies":
-            conditions[row.subject].add(row.object)
     studied: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for row in network:
-        if row.predicate == "studied_in" and row.source in wanted:
-            for condition in conditions.get(row.object, ()):
-                studied[(row.subject, condition)].append(row.source)
+    for (drug, trial), trial_sources in network.studied.items():
+        for condition in network.conditions.get(trial, ()):
+            studied[(drug, condition)].extend(trial_sources)
     for (drug, condition), evidence in sorted(treats.items()):
         for source, method in evidence:
             builder.edge(concept_node(drug), "biolink:treats", concept_node(condition), publication=publication_of(source), method=method)
@@ -244,9 +272,8 @@ def _clinical_edges(target: QueryTarget, builder: _Builder, network: list, wante
                          publication=publication_of(source), method=method_of(source))
 
 
-def _trial_and_publication_nodes(target: QueryTarget, builder: _Builder, network: list, wanted: set[str], sources: dict) -> None:
-    trials = {row.subject if row.subject_kind == "trial" else row.object for row in network
-              if row.source in wanted and "trial" in (row.subject_kind, row.object_kind)}
+def _trial_and_publication_nodes(target: QueryTarget, builder: _Builder, network: _NetworkFacts, wanted: set[str], sources: dict) -> None:
+    trials = network.trials
     for row in run_template(target, "kgx_trials"):
         curie = compress_iri(row.registry)
         if row.trial_node in trials and curie and curie.startswith("CLINICALTRIALS:"):
@@ -277,9 +304,17 @@ def _cell(column: str, value: Any) -> str:
 
 
 def _write(builder: _Builder, directory: Path) -> KgxReport:
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write the four files; each is renamed into place only when all four are written."""
+    check_output_directory(directory)
+    created = not directory.exists()
+    try:
+        directory.mkdir(exist_ok=True)
+    except OSError as error:
+        raise write_error(directory, error) from error
     nodes = [builder.nodes[key] for key in sorted(builder.nodes)]
     edges = sorted(builder.edges.values(), key=lambda e: (e["subject"], e["predicate"], e["object"], e["id"]))
+    for edge in edges:
+        edge["publications"] = sorted(edge["publications"])
     report = KgxReport(
         nodes=len(nodes), edges=len(edges),
         nodes_by_category=dict(sorted(Counter(n["category"][0] for n in nodes).items())),
@@ -288,19 +323,45 @@ def _write(builder: _Builder, directory: Path) -> KgxReport:
         edges_without_publications=sum(1 for e in edges if not e["publications"]),
         left_out_publications=sorted(builder.left_out_publications),
     )
-    for name, records, columns in (("nodes", nodes, NODE_COLUMNS), ("edges", edges, EDGE_COLUMNS)):
-        tsv, jsonl = directory / f"{name}.tsv", directory / f"{name}.jsonl"
-        with tsv.open("w", encoding="utf-8", newline="") as handle:
-            # KGX reads TSV unquoted (csv.QUOTE_NONE): values hold no tab or newline (_clean).
-            handle.write("\t".join(columns) + "\n")
-            for record in records:
-                handle.write("\t".join(_clean(_cell(column, record.get(column))) for column in columns) + "\n")
-        with jsonl.open("w", encoding="utf-8") as handle:
-            for record in records:
-                # Empty lists are left out: KGX reads a missing property as absent, not as "".
-                handle.write(json.dumps({k: v for k, v in record.items() if v not in (None, [])}, ensure_ascii=False) + "\n")
-        report.files += [tsv, jsonl]
+    partials: list[tuple[Path, Path]] = []  # (temporary, final)
+    current = directory
+    try:
+        for kind, records, columns in (("nodes", nodes, NODE_COLUMNS), ("edges", edges, EDGE_COLUMNS)):
+            tsv, jsonl = directory / f"{kind}.tsv", directory / f"{kind}.jsonl"
+            for final, writer in ((tsv, _write_tsv), (jsonl, _write_jsonl)):
+                current = final
+                if final.is_dir():
+                    raise ExportError(f"cannot write {final}: it is a directory")
+                handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".partial", dir=directory)
+                partials.append((Path(name), final))
+                with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                    writer(stream, records, columns)
+            report.files += [tsv, jsonl]
+        for temporary, final in partials:
+            current = final
+            os.chmod(temporary, new_file_mode())
+            os.replace(temporary, final)
+    except OSError as error:
+        raise write_error(current, error) from error
+    finally:
+        for temporary, _ in partials:
+            temporary.unlink(missing_ok=True)
+        if created and directory.is_dir() and not any(directory.iterdir()):  # a failed export leaves no empty directory it made
+            directory.rmdir()
     return report
+
+
+def _write_tsv(handle: Any, records: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    # KGX reads TSV unquoted (csv.QUOTE_NONE): values hold no tab or newline (_clean).
+    handle.write("\t".join(columns) + "\n")
+    for record in records:
+        handle.write("\t".join(_clean(_cell(column, record.get(column))) for column in columns) + "\n")
+
+
+def _write_jsonl(handle: Any, records: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    for record in records:
+        # Empty lists are left out: KGX reads a missing property as absent, not as "".
+        handle.write(json.dumps({k: v for k, v in record.items() if v not in (None, [])}, ensure_ascii=False) + "\n")
 
 
 def _clean(text: str) -> str:

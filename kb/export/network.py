@@ -11,47 +11,140 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
+from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
 from kb.curie import compress_iri
 from kb.export import formats_of
 from kb.errors import KBError
-from kb.query import run_template
-from kb.query.rows import QueryTarget
+from kb.query import load_template, run_template
+from kb.query.rows import QueryTarget, to_rows
+from kb.store import SelectResult
 from kb.vocab import get_vocabulary
 from kb.vocab.vocabulary import Vocabulary
 
-__all__ = ["GRAPH_FORMATS", "to_networkx", "write_graph", "find_node", "iter_paths", "describe_edge", "hubs", "neighbours", "coauthors"]
+__all__ = ["GRAPH_FORMATS", "iter_rows", "iter_network", "to_networkx", "write_graph", "write_network", "write_graphml", "find_node", "iter_paths", "describe_edge", "hubs", "neighbours", "coauthors"]
 
 GRAPH_FORMATS = formats_of("network")
 
 
-def to_networkx(target: QueryTarget) -> nx.MultiDiGraph:
-    """Project the KB onto a ``MultiDiGraph`` of entities; one edge per finding or link, per source."""
+#: Solutions converted to typed rows at a time when streaming a template's results.
+_CHUNK = 2_000
+_EDGE_SKIP = ("subject", "object", "subject_kind", "object_kind")
+#: GraphML attribute types of the template's column types (what networkx writes for the values).
+_GRAPHML_TYPES = {"string": "string", "iri": "string", "decimal": "double", "integer": "long", "boolean": "boolean"}
+_NODE_KEYS = ("label", "kind", "iri", "curie")
+
+
+def iter_rows(target: QueryTarget, name: str) -> Iterator[Any]:
+    """The rows of a parameterless template, converted a chunk at a time as the store yields them
+    (``run_template`` holds every row; an export of millions of rows should not)."""
+    template = load_template(name)
+    if template.parameters:
+        raise KBError(f"{name} takes parameters: run it with run_template")
+    store = target.store if hasattr(target, "store") else target
+    solutions = iter(store.raw_query(template.text_for(set())))
+    columns = tuple(template.columns)
+    while chunk := list(islice(solutions, _CHUNK)):
+        rows = tuple(tuple(solution[column] for column in columns) for solution in chunk)
+        yield from to_rows(template, SelectResult(columns, rows))
+
+
+def iter_network(target: QueryTarget) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """The network as it streams from the store: ``("node", id, "", attributes)`` the first time a
+    node is met, then ``("edge", subject, object, attributes)`` with the edge's ``key``.
+
+    Holds the node labels and the ids of the nodes met, not the edges.
+    """
     labels = {row.node: row.label for row in run_template(target, "node_labels")}
-    graph = nx.MultiDiGraph()
-    for row in run_template(target, "network_edges"):
+    seen: set[str] = set()
+    for index, row in enumerate(iter_rows(target, "network_edges")):
         record = row._asdict()
         for end in ("subject", "object"):
             node = record[end]
-            if node not in graph:
+            if node not in seen:
+                seen.add(node)
                 attributes = {"label": labels.get(node) or node, "kind": record[f"{end}_kind"], "iri": node}
                 curie = compress_iri(node)
                 if curie:
                     attributes["curie"] = curie
-                graph.add_node(node, **attributes)
+                yield "node", node, "", attributes
         # "source" would clash with node-link JSON's edge endpoints: the edge says "source_id".
         record["source_id"] = record.pop("source")
-        edge = {k: v for k, v in record.items() if v is not None and k not in ("subject", "object", "subject_kind", "object_kind")}
-        graph.add_edge(record["subject"], record["object"], key=f"{record['predicate']}:{len(graph.edges)}", **edge)
+        edge = {k: v for k, v in record.items() if v is not None and k not in _EDGE_SKIP}
+        # The key numbers the edges in row order (a running count: len(graph.edges) counted them all, each time).
+        edge["key"] = f"{record['predicate']}:{index}"
+        yield "edge", record["subject"], record["object"], edge
+
+
+def to_networkx(target: QueryTarget) -> nx.MultiDiGraph:
+    """Project the KB onto a ``MultiDiGraph`` of entities; one edge per finding or link, per source."""
+    graph = nx.MultiDiGraph()
+    for kind, first, second, attributes in iter_network(target):
+        if kind == "node":
+            graph.add_node(first, **attributes)
+        else:
+            key = attributes.pop("key")
+            graph.add_edge(first, second, key=key, **attributes)
     return graph
 
 
+def write_network(target: QueryTarget, output: IO[bytes] | Path, *, format: str) -> None:
+    """Write the KB's network in ``format``: GraphML streams from the store (bounded memory);
+    GEXF, node-link and Cytoscape JSON are written from :func:`to_networkx`'s graph."""
+    if format == "graphml":
+        if isinstance(output, Path):
+            with output.open("wb") as handle:
+                write_graphml(target, handle)
+        else:
+            write_graphml(target, output)
+        return
+    write_graph(to_networkx(target), output, format=format)
+
+
+def write_graphml(target: QueryTarget, output: IO[bytes]) -> None:
+    """Write the network as GraphML while its rows arrive: nodes when first met, edges as they come.
+
+    GraphML lets nodes and edges interleave, and ``networkx.read_graphml`` reads the file back as the
+    graph :func:`to_networkx` builds (same nodes, edges, keys and typed attributes). Every edge
+    attribute a row can carry is declared, typed by the template's column types.
+    """
+    columns = load_template("network_edges").columns
+    edge_keys = [("source_id" if name == "source" else name, _GRAPHML_TYPES.get(kind, "string"))
+                 for name, kind in columns.items() if name not in _EDGE_SKIP]
+    parts = [
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+    ]
+    for name, kind in edge_keys:
+        parts.append(f'<key id={quoteattr(name)} for="edge" attr.name={quoteattr(name)} attr.type="{kind}"/>\n')
+    for name in _NODE_KEYS:
+        parts.append(f'<key id="{name}" for="node" attr.name="{name}" attr.type="string"/>\n')
+    parts.append('<graph edgedefault="directed">\n')
+    output.write("".join(parts).encode("utf-8"))
+    buffer: list[str] = []
+    for kind, first, second, attributes in iter_network(target):
+        if kind == "node":
+            buffer.append(f"<node id={quoteattr(first)}>")
+        else:
+            key = attributes.pop("key")
+            buffer.append(f"<edge source={quoteattr(first)} target={quoteattr(second)} id={quoteattr(key)}>")
+        buffer.extend(f'<data key="{name}">{escape(_graphml_value(value))}</data>' for name, value in attributes.items())
+        buffer.append("</node>\n" if kind == "node" else "</edge>\n")
+        if len(buffer) > 5_000:
+            output.write("".join(buffer).encode("utf-8"))
+            buffer.clear()
+    buffer.append("</graph>\n</graphml>\n")
+    output.write("".join(buffer).encode("utf-8"))
+
+
 def write_graph(graph: nx.MultiDiGraph, output: IO[bytes] | Path, *, format: str) -> None:
-    """Write the network as GraphML, GEXF, node-link JSON or Cytoscape JSON."""
+    """Write a networkx graph as GraphML, GEXF, node-link JSON or Cytoscape JSON."""
     if format == "graphml":
         nx.write_graphml(graph, output, named_key_ids=True)
     elif format == "gexf":
@@ -65,6 +158,12 @@ def write_graph(graph: nx.MultiDiGraph, output: IO[bytes] | Path, *, format: str
             output.write(text)
     else:
         raise KBError(f"unknown graph format {format!r}: use one of {', '.join(GRAPH_FORMATS)}")
+
+
+def _graphml_value(value: object) -> str:
+    if isinstance(value, bool):  # before int: bool is an int
+        return "true" if value else "false"
+    return str(value)
 
 
 def find_node(graph: nx.MultiDiGraph, text: str, *, vocabulary: Vocabulary | None = None) -> str:
