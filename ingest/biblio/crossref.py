@@ -30,7 +30,7 @@ from kb.identifiers import normalize_nct
 
 __all__ = [
     "parse_crossref", "read_crossref", "load_json", "as_list", "as_text", "work_fields", "author_fields", "cited_work_fields",
-    "first_text", "type_label", "type_problems", "WORK_TYPES",
+    "first_text", "type_label", "type_problems", "WORK_TYPES", "CSL_TYPES",
 ]
 
 # Crossref's DOI for ClinicalTrials.gov as a registry of clinical-trial-number.
@@ -59,6 +59,8 @@ WORK_TYPES: dict[str, str] = {
     "subject": _TEXTS, "keyword": _TEXTS, "reference": _LIST, "funder": _LIST, "clinical-trial-number": _LIST,
     "issn-type": _LIST, "ISSN": _TEXTS, "publisher": _TEXT, "language": _TEXT,
 }
+#: A CSL item's title is one text (Crossref's is a list): a list there is of the wrong type.
+CSL_TYPES: dict[str, str] = {**WORK_TYPES, "title": _TEXT}
 #: Fields whose loss fails the record.
 VITAL = frozenset({"title", "author"})
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ingest.biblio.crossref import (
-    WORK_TYPES, as_list, as_text, author_fields, cited_work_fields, first_text, load_json, type_label, type_problems,
+    CSL_TYPES, as_list, as_text, author_fields, cited_work_fields, first_text, load_json, type_label, type_problems,
 )
 from ingest.biblio.records import ParsedRecord, guarded
 from ingest.biblio.text import abstract_sections, build_record, date_from_parts, issns_in, split_pages, strip_markup, untyped_journal
@@ -97,7 +97,7 @@ def parse_csl(data: object, origin: str) -> Iterator[ParsedRecord]:
 
 
 def _item_record(location: str, item: Mapping[str, object]) -> ParsedRecord:
-    fatal, problems = type_problems(item, WORK_TYPES)
+    fatal, problems = type_problems(item, CSL_TYPES)
     if fatal:
         return ParsedRecord(location, None, tuple(fatal + problems))
     fields = csl_fields(item, problems)

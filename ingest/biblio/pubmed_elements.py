@@ -28,6 +28,7 @@ __all__ = ["expand_pages", "parse_medline_date", "month_number", "clean_text"]
 _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _MEDLINE_DATE_RE = re.compile(r"^\s*(\d{4})(?:[ /]+([A-Za-z]{3,}|\d{1,2})\b(?:\s+(\d{1,2})\b)?)?")
+_ISO_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
 _MESH_UI_RE = re.compile(r"^D\d+$")
 _NLM_ID_RE = re.compile(r"^[0-9A-Z]+$")
 
@@ -72,10 +73,14 @@ def parse_medline_date(text: str | None, problems: list[tuple[str, str]] | None 
     >>> parse_medline_date("2006 Mar 1"), parse_medline_date("2000 Spring"), parse_medline_date("1975-1976")
     ('2006-03-01', '2000', '1975')
     >>> found = []
+    >>> parse_medline_date("2007-11-22"), parse_medline_date("2007-13-45", found), found.pop()[1]
+    ('2007-11-22', '2007', "month '13' is not a month; the date keeps 2007, day '45' dropped")
     >>> parse_medline_date("2007 13 45", found), parse_medline_date("2007 Feb 30", found), found
     ('2007', '2007-02', [('date', "month '13' is not a month; the date keeps 2007, day '45' dropped"), ('date', "day '30' is not a day of 2007-02; the date keeps 2007-02")])
     """
-    match = _MEDLINE_DATE_RE.match(text or "")
+    iso = _ISO_DATE_RE.match(text or "")
+    # '2007-11-22' is no MEDLINE spelling, but some exporters write it; '1975-1976' is a range.
+    match = iso or _MEDLINE_DATE_RE.match(text or "")
     if not match:
         return None
     year, month_text, day = match.groups()
