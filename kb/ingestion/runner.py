@@ -75,6 +75,9 @@ class IngestRunner:
         self.vocabulary = vocabulary
         self.generated_at = generated_at
         self.progress = progress or _no_progress
+        # The store sinks have a store to compare replacements with; lists and emitters do not.
+        store = getattr(sink, "store", None)
+        self._store: StoreBackend | None = store if isinstance(store, StoreBackend) else None
 
     def load(self, documents: Iterable[tuple[str | None, FindingsDocument]]) -> LoadReport:
         """Map and keep each ``(file name, document)``; a failing source is reported, the rest go on."""
@@ -96,8 +99,7 @@ class IngestRunner:
             if loaded is not None:
                 report.loaded.append(loaded)
                 return
-            store = getattr(self.sink, "store", None)  # the store sinks have one; lists and emitters do not
-            lost = lost_parts(store, self.iris, document) if isinstance(store, StoreBackend) else []
+            lost = lost_parts(self._store, self.iris, document) if self._store is not None else []
             if lost:
                 where = file_name or document.source.id
                 report.failed.append((where, (
