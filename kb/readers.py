@@ -16,7 +16,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from kb.errors import KBError
+from kb.errors import KBError, cap
 from kb.models import FindingsDocument
 from kb.vocab.concepts import Concept
 
@@ -43,8 +43,9 @@ class SkippedRecord:
     problems: tuple[tuple[str, str], ...]
 
     def __str__(self) -> str:
-        detail = "; ".join(f"{where}: {what}" if where else what for where, what in self.problems)
-        return f"{self.location}: {detail}"
+        # Each problem may echo an input value of any length: capped, as every message is.
+        detail = "; ".join(f"{cap(where)}: {cap(what)}" if where else cap(what) for where, what in self.problems)
+        return f"{cap(self.location)}: {detail}"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class ReadNote:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        return f"{cap(self.location)}: {cap(self.message)}"
 
 
 class ConceptResolver(Protocol):

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from kb.errors import IdentifierError
+from kb.errors import IdentifierError, cap
 from kb.identifiers import normalize_doi, normalize_issn, normalize_nct, normalize_orcid, normalize_pmid
 from kb.models.base import normalize_partial_date
 
@@ -57,8 +57,8 @@ def month_number(value: str | None) -> int | None:
         return None
     value = value.strip()
     if value.isdecimal():
-        number = int(value)
-        return number if 1 <= number <= 12 else None
+        # Past two digits it is no month (and int() of a hostile 100,000-digit text raises).
+        return int(value) if len(value) <= 2 and 1 <= int(value) <= 12 else None
     return _MONTHS.get(value[:3].lower())
 
 
@@ -169,8 +169,8 @@ def _ymd(date_node: Any, values: _Values) -> str | None:
         # A season such as 'Jan-Mar' starts with a month; 'Spring' leaves the year.
         return parse_medline_date(f"{year} {_text(date_node, 'Season') or ''}", values.problems)
     if month is None:
-        lost = f", day {day!r} dropped" if day else ""
-        values.problems.append(("date", f"month {month_text!r} is not a month; the date keeps {year}{lost}"))
+        lost = f", day {cap(day, 20)!r} dropped" if day else ""
+        values.problems.append(("date", f"month {cap(month_text or '', 20)!r} is not a month; the date keeps {year}{lost}"))
         return year
     if day is None:
         return f"{year}-{month:02d}"
@@ -178,7 +178,7 @@ def _ymd(date_node: Any, values: _Values) -> str | None:
 
 
 def _bad_day(year: str, month: int, day: str, values: _Values) -> str:
-    values.problems.append(("date", f"day {day!r} is not a day; the date keeps {year}-{month:02d}"))
+    values.problems.append(("date", f"day {cap(day, 20)!r} is not a day; the date keeps {year}-{month:02d}"))
     return f"{year}-{month:02d}"
 
 

@@ -220,8 +220,8 @@ def _int(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdecimal():
-        return int(value.strip())
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 9:
+        return int(value.strip())  # longer digit runs are no date part (and int() of 100,000 digits raises)
     return None
 
 
@@ -282,7 +282,7 @@ def month_number(text: object) -> int | None:
         return None
     word = text.strip().lower().rstrip(".")
     if word.isdecimal():
-        return int(word) if 1 <= int(word) <= 12 else None
+        return int(word) if len(word) <= 2 and 1 <= int(word) <= 12 else None
     return _MONTHS.get(word)
 
 

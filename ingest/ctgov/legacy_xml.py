@@ -332,7 +332,8 @@ def _study(element: etree._Element, origin: str, choose_drug: DrugChooser | None
     try:
         converted = study_to_v2(element)
     except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
-        report = StudyReport(origin=origin, nct=_text(element, "id_info/nct_id"))
+        nct = _text(element, "id_info/nct_id")
+        report = StudyReport(origin=origin, nct=cap(nct, 40) if nct else None)
         report.error = f"could not be read: {type(error).__name__}: {cap(str(error))}"
         return None, report
     return study_from_v2(converted, origin, choose_drug=choose_drug)

@@ -151,3 +151,13 @@ def test_an_iso_spelt_medline_date_is_read_and_checked(tmp_path: Path) -> None:
     report = kb.ingest("medline", [good])
     assert report.ok and _dates(kb) == ["2007", "2007-11-22"]
     assert report.notes == [f"{good}: record 2 (PMID 2), line 5: date: month '13' is not a month; the date keeps 2007, day '45' dropped"]
+
+
+def test_echoed_values_are_capped_in_notes_and_failures(tmp_path: Path) -> None:
+    huge = "9" * 100_000
+    path = _write(tmp_path / "x.xml", PUBMED.format(month=huge, day="1").replace("<PMID>18032763</PMID>", "<PMID>18032763</PMID>", 1))
+    report = KnowledgeBase.memory().ingest("pubmed", [path])
+    assert report.ok and report.notes and all(len(note) < 1000 for note in report.notes)
+    bad = _write(tmp_path / "bad.json", json.dumps(_work(DOI="10.1000/" + "x" * 100_000, author=[{"family": "W", "ORCID": huge}])))
+    report = KnowledgeBase.memory().ingest("crossref", [bad])
+    assert all(len(message) < 2000 for _, message in report.failed) and all(len(note) < 1000 for note in report.notes)
