@@ -215,21 +215,29 @@ class KnowledgeBase:
         return construct_template(self, name, {**(params or {}), **keyword_params})
 
     def sparql(
-        self, query: str, bindings: Mapping[str, Term] | None = None, *, allow_service: bool = False
+        self, query: str, bindings: Mapping[str, Term] | None = None, *, allow_service: bool = False, timeout: float | None = None
     ) -> SelectResult | bool | list[ox.Triple]:
         """Run a read-only SPARQL query over the union of graphs: rows, a boolean or triples.
 
         ``SERVICE`` clauses (federation) are refused unless ``allow_service`` is true.
+        ``timeout`` (seconds) stops a runaway query (:func:`kb.sparql.run_with_timeout` says
+        what can be stopped).
 
         :raises QueryError: on a syntax error, or a SERVICE clause that is not allowed.
+        :raises QueryTimeout: when the query runs past ``timeout``.
         """
-        result = self.raw_sparql(query, bindings, allow_service=allow_service)
-        if isinstance(result, ox.QuerySolutions):
-            variables = tuple(v.value for v in result.variables)
-            return SelectResult(variables, tuple(tuple(s[name] for name in variables) for s in result))
-        if isinstance(result, ox.QueryBoolean):
-            return bool(result)
-        return list(result)  # type: ignore[call-overload]
+        from kb.sparql import run_with_timeout, until_stopped
+
+        def run(stop: Any) -> SelectResult | bool | list[ox.Triple]:
+            result = self.raw_sparql(query, bindings, allow_service=allow_service)
+            if isinstance(result, ox.QuerySolutions):
+                variables = tuple(v.value for v in result.variables)
+                return SelectResult(variables, tuple(tuple(s[name] for name in variables) for s in until_stopped(result, stop)))
+            if isinstance(result, ox.QueryBoolean):
+                return bool(result)
+            return list(until_stopped(result, stop))
+
+        return run_with_timeout(run, timeout)
 
     def raw_sparql(self, query: str, bindings: Mapping[str, Term] | None = None, *, allow_service: bool = False) -> Any:
         """Run a SPARQL query and return the store's own result object (which serializes itself).

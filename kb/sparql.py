@@ -19,13 +19,20 @@ SELECT ?s WHERE { VALUES (?o) { ("x\\" } UNION { ?a ?b ?c") }
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from kb.errors import QueryError
 
-__all__ = ["bind_values", "where_brace_offset", "service_targets", "check_federation"]
+__all__ = [
+    "bind_values", "where_brace_offset", "service_targets", "check_federation",
+    "QueryTimeout", "StoppingWriter", "run_with_timeout", "until_stopped",
+]
+
+T = TypeVar("T")
 
 _VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -147,3 +154,76 @@ def check_federation(query: str, *, allow_service: bool = False) -> None:
             raise QueryError(f"SERVICE {target} would query another host: federation is off (allow it with --allow-service)")
         if not (target.startswith("<http://") or target.startswith("<https://")):
             raise QueryError(f"SERVICE {target}: only a constant http(s) endpoint IRI can be followed")
+
+
+class QueryTimeout(QueryError):
+    """A query ran past its time limit and was stopped."""
+
+
+class _Stopped(Exception):
+    """Raised inside the worker when the caller gave up waiting (never seen by callers)."""
+
+
+class StoppingWriter:
+    """A binary stream for a serializer running under :func:`run_with_timeout`: each write fails
+    once ``stop`` is set, which ends the serialization (and the evaluation feeding it)."""
+
+    def __init__(self, stream: Any, stop: threading.Event) -> None:
+        self.stream = stream
+        self.stop = stop
+
+    def write(self, data: bytes) -> int:
+        """Write ``data``, unless the caller has stopped waiting."""
+        if self.stop.is_set():
+            raise _Stopped
+        return int(self.stream.write(data))
+
+    def flush(self) -> None:
+        """Flush the underlying stream."""
+        self.stream.flush()
+
+
+def until_stopped(items: Iterable[T], stop: threading.Event) -> Iterator[T]:
+    """``items`` (lazily evaluated solutions or triples), stopping as soon as ``stop`` is set:
+    the evaluation goes no further than the solution it was computing."""
+    for item in items:
+        if stop.is_set():
+            raise _Stopped
+        yield item
+
+
+def run_with_timeout(work: Callable[[threading.Event], T], timeout: float | None) -> T:
+    """Run ``work(stop)``, giving up after ``timeout`` seconds (None: no limit).
+
+    pyoxigraph has no query timeout and a running evaluation cannot be interrupted from Python,
+    so ``work`` runs in a daemon thread (Oxigraph releases the GIL while it evaluates) and is told
+    to stop through ``stop``: :func:`until_stopped` between solutions, so a streamed result stops
+    at the next solution. What Oxigraph computes before the first solution (an ORDER BY, a
+    GROUP BY or COUNT over everything) cannot be cut short: in a long-lived process that part goes
+    on in the background until it ends; ``kb sparql`` exits, which ends it.
+
+    :raises QueryTimeout: when ``work`` has not finished after ``timeout`` seconds.
+    """
+    stop = threading.Event()
+    if timeout is None:
+        return work(stop)
+    if timeout <= 0:
+        raise QueryError(f"the query time limit must be positive, got {timeout:g} s")
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work(stop)
+        except BaseException as error:  # handed to the caller's thread, which raises it
+            if not stop.is_set():  # else the caller has reported the timeout already
+                outcome["error"] = error
+
+    worker = threading.Thread(target=target, name="kb-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        stop.set()
+        raise QueryTimeout(f"the query did not finish within {timeout:g} s and was stopped (a longer --timeout, or a narrower query)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

@@ -7,15 +7,18 @@ only parses arguments, shows progress and prints the report.
 
 # No "from __future__ import annotations": typer reads the commands' Annotated help texts, built in closures.
 
+import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kb.cli.context import open_kb, settings
+from kb.cli.context import Wait, open_kb, settings
 from kb.cli.output import print_report, stderr_console
 from kb.errors import KBError, StoreError
 from kb.formats import INPUT_FORMATS, InputMode
@@ -73,6 +76,36 @@ def read_id_list(path: Path) -> list[str]:
     return identifiers
 
 
+@contextmanager
+def reporting_interruption(as_json: bool, files: list[Path] | None = None) -> Iterator[None]:
+    """Say what a bulk ingest that stopped on a write error (a full disk) committed and what not
+    (and which of ``files`` it did not read), then let the one-line error through (exit 1)."""
+    from kb.ingestion.bulk import IngestInterrupted
+
+    try:
+        yield
+    except IngestInterrupted as stopped:
+        names = [str(path) for path in files or []]
+        unread = names[names.index(stopped.file) + 1:] if stopped.file in names else []
+        if as_json:
+            summary = {"committed": stopped.committed, "not_committed": stopped.not_committed, "files_not_read": unread, "error": str(stopped)}
+            json.dump(summary, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            for source_id in stopped.not_committed[:_SHOWN_NOT_COMMITTED]:
+                stderr_console.print(f"[bold red]not committed[/bold red]  {escape(source_id)}")
+            if len(stopped.not_committed) > _SHOWN_NOT_COMMITTED:
+                stderr_console.print(f"... and {len(stopped.not_committed) - _SHOWN_NOT_COMMITTED} more not committed")
+            for name in unread:
+                stderr_console.print(f"[bold red]not read[/bold red]  {escape(name)}")
+            stderr_console.print(f"{len(stopped.committed)} source(s) committed, {len(stopped.not_committed)} not committed")
+        raise
+
+
+#: Sources not committed that a stopped ingest lists one per line.
+_SHOWN_NOT_COMMITTED = 50
+
+
 def _finish(report: LoadReport, quiet: bool, as_json: bool) -> None:
     print_report(report, quiet=quiet, as_json=as_json)
     if report.failed:
@@ -98,11 +131,12 @@ def _file_command(reader_name: str, help_text: str, file_help: str) -> Callable[
         output: Annotated[Path | None, typer.Option("--output", "-o", help="The directory for --emit.", file_okay=False)] = None,
         quiet: Quiet = False,
         as_json: AsJson = False,
+        wait: Wait = 0.0,
     ) -> None:
         if emit is None:
             if output is not None:
                 raise typer.BadParameter("-o/--output goes with --emit nquads", param_hint="--output")
-            with open_kb(ctx) as kb, progress_bar(not (quiet or as_json)) as progress:
+            with reporting_interruption(as_json, files), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
                 report = kb.ingest(reader_name, files, progress=progress)
         else:
             if emit.lower() not in ("nquads", "nq"):
@@ -134,9 +168,10 @@ def _fetch_command(fetcher_name: str, help_text: str, id_help: str) -> Callable[
         ] = None,
         quiet: Quiet = False,
         as_json: AsJson = False,
+        wait: Wait = 0.0,
     ) -> None:
         ids = _identifiers(identifiers, from_file)
-        with open_kb(ctx) as kb, progress_bar(not (quiet or as_json)) as progress:
+        with reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
             report = kb.fetch(fetcher_name, ids, progress=progress)
         _finish(report, quiet, as_json)
 
@@ -166,10 +201,11 @@ def _nct_command(help_text: str, id_help: str) -> Callable[..., None]:
         ] = False,
         quiet: Quiet = False,
         as_json: AsJson = False,
+        wait: Wait = 0.0,
     ) -> None:
         ids = _identifiers(identifiers, from_file)
         seen: dict[str, FindingsDocument] = {}
-        with open_kb(ctx) as kb, progress_bar(not (quiet or as_json)) as progress:
+        with reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
             report = kb.fetch("nct", ids, progress=progress, keep=seen)
             pmids = registry_pmids(report, seen) if with_publications else []
             if pmids:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from kb.cli.context import open_kb, settings
+from kb.cli.context import Wait, open_kb, settings
 from kb.cli.output import RowFormat, print_report, print_rows
 from kb.errors import KBError
 from kb.paths import examples_dir
@@ -42,14 +42,14 @@ QUESTIONS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
 )
 
 
-def quickstart(ctx: typer.Context) -> None:
+def quickstart(ctx: typer.Context, wait: Wait = 0.0) -> None:
     """Load the bundled MM-009/MM-010 examples into the store and print answers from the catalogue."""
     console = Console(highlight=False, soft_wrap=True)
     files = sorted(examples_dir().glob("*.yaml"))
     if not files:
         raise KBError(f"no example files in {examples_dir()}")
     console.print(f"[bold]Building the KB[/bold] at {settings(ctx).store_path} from {len(files)} example files")
-    with open_kb(ctx) as kb:
+    with open_kb(ctx, wait=wait) as kb:
         report = kb.ingest("findings", files)
         print_report(report, quiet=False, as_json=False)
         if report.failed:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import pyoxigraph as ox
 import typer
 from rich.console import Console
 
-from kb.cli.context import open_kb
+from kb.cli.context import Wait, open_kb
 from kb.cli.output import RowFormat, print_rows
 from kb.errors import KBError, ValidationFailed
 from kb.export import EXPORT_FORMATS
@@ -41,9 +43,9 @@ _RESULTS = {
 }
 
 
-def init(ctx: typer.Context) -> None:
+def init(ctx: typer.Context, wait: Wait = 0.0) -> None:
     """Create the store (if needed) and load the ontology and vocabularies."""
-    with open_kb(ctx) as kb:
+    with open_kb(ctx, wait=wait) as kb:
         loaded = kb.init()
         _console.print(f"store ready at {kb.store.path or ':memory:'} ({'vocabulary loaded' if loaded else 'vocabulary up to date'})")
 
@@ -63,9 +65,11 @@ def sources_list(
 
 
 @sources_app.command("remove")
-def sources_remove(ctx: typer.Context, source_id: Annotated[str, typer.Argument(help="The source id, as 'kb sources list' shows it.")]) -> None:
+def sources_remove(
+    ctx: typer.Context, source_id: Annotated[str, typer.Argument(help="The source id, as 'kb sources list' shows it.")], wait: Wait = 0.0
+) -> None:
     """Delete exactly one source's statements."""
-    with open_kb(ctx) as kb:
+    with open_kb(ctx, wait=wait) as kb:
         removed = kb.remove_source(source_id)
     _console.print(f"removed source {source_id!r} ({removed} statements)")
 
@@ -76,18 +80,37 @@ def sparql(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file.", exists=True, dir_okay=False)] = None,
     fmt: Annotated[ResultsFormat, typer.Option("--format", help="SPARQL results format.")] = ResultsFormat.json,
     allow_service: Annotated[bool, typer.Option("--allow-service", help="Let SERVICE clauses query other hosts (off by default).")] = False,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", min=0, metavar="SECONDS", help="Stop the query if it has not finished after this many seconds.")
+    ] = None,
 ) -> None:
     """Run a SPARQL query over the union of all graphs; print SPARQL 1.1 results."""
     if (query is None) == (file is None):
         raise typer.BadParameter("give a query or --file, not both", param_hint="QUERY")
     text = file.read_text(encoding="utf-8") if file else query
     with open_kb(ctx, read_only=True) as kb:
-        result = kb.raw_sparql(text or "", allow_service=allow_service)
-        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
-            result.serialize(sys.stdout.buffer, _RESULTS[fmt])
-        else:  # CONSTRUCT / DESCRIBE: print N-Triples
-            ox.serialize(cast(Iterable[ox.Triple], result), sys.stdout.buffer, ox.RdfFormat.N_TRIPLES)
+        if timeout is None:
+            _write_results(kb.raw_sparql(text or "", allow_service=allow_service), sys.stdout.buffer, fmt)
+        else:
+            from kb.sparql import StoppingWriter, run_with_timeout
+
+            # The results are written to a buffer, printed once complete: a stopped query prints no half of its results.
+            with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as buffer:
+                run_with_timeout(lambda stop: _write_results(kb.raw_sparql(text or "", allow_service=allow_service), StoppingWriter(buffer, stop), fmt), timeout)
+                buffer.seek(0)
+                shutil.copyfileobj(buffer, sys.stdout.buffer)
     sys.stdout.flush()
+
+
+#: Results of a query with --timeout are held in memory up to this size, then in a temporary file.
+_SPOOL_BYTES = 32 * 1024 * 1024
+
+
+def _write_results(result: Any, output: Any, fmt: ResultsFormat) -> None:
+    if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+        result.serialize(output, _RESULTS[fmt])
+    else:  # CONSTRUCT / DESCRIBE: print N-Triples
+        ox.serialize(cast(Iterable[ox.Triple], result), output, ox.RdfFormat.N_TRIPLES)
 
 
 def export(

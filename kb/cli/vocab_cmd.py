@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from kb.cli.context import open_kb, settings
+from kb.cli.context import Wait, open_kb, settings
 from kb.cli.output import RowFormat, print_rows
 from kb.formats import VOCABULARY_FORMATS
 
@@ -41,9 +41,10 @@ def add(
     category: Annotated[CategoryOption | None, typer.Option("--category", "-c", help="Category of every concept (default: the file's, else the id prefix's).")] = None,
     name: Annotated[str | None, typer.Option("--name", "-n", help="Vocabulary name (default: from the file name); re-adding a name replaces it.")] = None,
     fmt: Annotated[FormatOption | None, typer.Option("--format", help="File format (default: from the file name).")] = None,  # type: ignore[valid-type]
+    wait: Wait = 0.0,
 ) -> None:
     """Add (or replace) a user vocabulary; the next ingest resolves names through it."""
-    with open_kb(ctx) as kb:
+    with open_kb(ctx, wait=wait) as kb:
         report = kb.vocab.add(file, name=name, fmt=fmt.value if fmt else None, category=category.value if category else None)
     verb = "replaced" if report.replaced else "added"
     _console.print(
@@ -84,8 +85,10 @@ def list_(
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help="The vocabulary name, as 'kb vocab list' shows it.")]) -> None:
+def remove(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The vocabulary name, as 'kb vocab list' shows it.")], wait: Wait = 0.0
+) -> None:
     """Delete a user vocabulary; names resolve without it from the next ingest on."""
-    with open_kb(ctx) as kb:
+    with open_kb(ctx, wait=wait) as kb:
         removed = kb.vocab.remove(name)
     _console.print(f"removed vocabulary {name!r} ({removed} statements)")

@@ -43,6 +43,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kb.errors import StoreError
 from kb.ingestion.report import LoadedSource, LoadStatus
 from kb.ingestion.sinks import known_publication
 from kb.models import FindingsDocument, Publication
@@ -55,7 +56,7 @@ from kb.vocab import Vocabulary
 from kb.vocab.stored import ensure_vocabulary, stored_hash
 
 __all__ = [
-    "BATCH_QUADS", "LOAD_QUADS", "BulkStoreSink", "HOOK_ENV", "HOOK_STOP_ENV", "BATCH_ENV",
+    "BATCH_QUADS", "LOAD_QUADS", "BulkStoreSink", "HOOK_ENV", "HOOK_STOP_ENV", "BATCH_ENV", "IngestInterrupted",
     "journal_graph", "recover",
 ]
 
@@ -77,6 +78,21 @@ _CONTENT_HASH = iri(TEKB.contentHash)
 _DOI = iri(PRISM.doi)
 _PMID = iri(FABIO.hasPubMedId)
 _MEMBER = iri(PROV.hadMember)
+
+
+class IngestInterrupted(StoreError):
+    """A bulk ingest stopped on a write error (a full disk): ``committed`` sources are in the store,
+    complete; ``not_committed`` were spooled only. The same ingest again loads the rest (crash rule)."""
+
+    def __init__(self, error: BaseException, committed: list[str], not_committed: list[str], file: str | None, *, committing: bool = False) -> None:
+        while error.__cause__ is not None and not isinstance(error, OSError):  # the OS's reason, where there is one
+            error = error.__cause__
+        reason = f"[Errno {error.errno}] {error.strerror}" if isinstance(error, OSError) and error.strerror else str(error).strip()
+        shown = ", ".join(not_committed[:5]) + (f" and {len(not_committed) - 5} more" if len(not_committed) > 5 else "")
+        where = (f" while writing the batch that ends with {file}" if committing else f" while reading {file}") if file else ""
+        super().__init__(f"ingest stopped{where}: {reason}; {len(committed)} source(s) were committed before it, {len(not_committed)} were not"
+                         + (f" ({shown})" if shown else "") + "; once the cause is fixed, the same kb ingest skips the committed sources and loads the rest")
+        self.committed, self.not_committed, self.file = committed, not_committed, file
 
 
 def journal_graph(iris: IriScheme) -> ox.NamedNode:
@@ -219,6 +235,10 @@ class BulkStoreSink(Spooler):
         self._file_markers: dict[ox.NamedNode, ox.Quad | None] = {}
         self._file_drops: list[tuple[_Chunk, ox.NamedNode]] = []
         self._file_quads = 0
+        self.committed: list[str] = []  # source ids of committed batches, for IngestInterrupted
+        self._batch_ids: list[str] = []  # spooled for the batch, from files that ended
+        self._file_ids: list[str] = []  # spooled from the current file
+        self._stopped: IngestInterrupted | None = None
 
     # -- Sink ------------------------------------------------------------------------------------
     def known_publication(self, publication: Publication) -> str | None:
@@ -227,6 +247,7 @@ class BulkStoreSink(Spooler):
 
     def unchanged(self, document: FindingsDocument, file: str | None) -> LoadedSource | None:
         """A report when the store (or this run) holds this record's content already."""
+        self._check_stopped()
         graph = iri(self.iris.source_graph(document.source.id))
         if graph in self._hashes:
             return self._unchanged_in_run(document, graph, file)
@@ -237,7 +258,20 @@ class BulkStoreSink(Spooler):
         return LoadedSource(document.source.id, LoadStatus.unchanged, self.store.count(graph), file)
 
     def write(self, mapped: SourceGraph, file: str | None) -> LoadedSource:
-        """Spool ``mapped``; it reaches the store when its file has ended and its batch commits."""
+        """Spool ``mapped``; it reaches the store when its file has ended and its batch commits.
+
+        :raises IngestInterrupted: when the spool cannot be written; then at every call, and at the file's end.
+        """
+        self._check_stopped()
+        try:
+            loaded = self._spool_source(mapped, file)
+        except OSError as error:
+            self._file_ids.append(mapped.source_id)
+            raise self._stop(error, file) from error
+        self._file_ids.append(mapped.source_id)
+        return loaded
+
+    def _spool_source(self, mapped: SourceGraph, file: str | None) -> LoadedSource:
         self._recover()
         graph = mapped.graph
         if graph in self._hashes:  # written earlier in this run, with other content
@@ -266,16 +300,22 @@ class BulkStoreSink(Spooler):
 
     def finish(self) -> None:
         """Commit what is spooled."""
+        self._check_stopped()
         self._commit()
 
     # -- the file scope ------------------------------------------------------------------------
     def begin_file(self, file: str | None) -> None:
         """Remember where the spool stood, so that :meth:`abort_file` can cut the file off."""
         super().begin_file(file)
+        self._check_stopped()
         self._recover()
+        self._file_ids = []
         last = self._chunks[-1] if self._chunks else None
         if last is not None:
-            last.stream.flush()
+            try:
+                last.stream.flush()
+            except OSError as error:
+                raise self._stop(error, file) from error
         self._mark = (len(self._chunks), last.stream.tell() if last else 0, last.quads if last else 0, self._batch_quads)
         self._file_markers = {}
         self._file_drops = []
@@ -283,8 +323,14 @@ class BulkStoreSink(Spooler):
 
     def end_file(self) -> None:
         """Keep the file's sources; commit the batch once it is big enough."""
+        self._check_stopped()
+        self._batch_ids += self._file_ids
+        self._file_ids = []
         if self._file_sources and not self._vocabulary_ready:
-            ensure_vocabulary(self.store, self.iris, self.vocabulary)
+            try:
+                ensure_vocabulary(self.store, self.iris, self.vocabulary)
+            except (OSError, StoreError) as error:
+                raise self._stop(error, self._file, committing=True) from error
             self._vocabulary_ready = True
         self._file_sources = 0
         if self._batch_quads >= self.batch_quads:
@@ -292,6 +338,9 @@ class BulkStoreSink(Spooler):
 
     def abort_file(self) -> None:
         """Forget the file's sources: cut the spool back to where the file began."""
+        self._file_ids = []
+        if self._stopped is not None:  # the spool is gone already
+            return
         chunks, offset, chunk_quads, quads = self._mark
         for chunk in self._chunks[chunks:]:
             chunk.stream.close()
@@ -338,8 +387,31 @@ class BulkStoreSink(Spooler):
             recover(self.store, self.iris)
             self._recovered = True
 
+    def _check_stopped(self) -> None:
+        if self._stopped is not None:
+            raise self._stopped
+
+    def _stop(self, error: BaseException, file: str | None, *, committing: bool = False) -> IngestInterrupted:
+        """Give up the run after a write error: delete the spool, and say what was committed and what not."""
+        not_committed = list(dict.fromkeys([*self._batch_ids, *self._file_ids]))
+        self._batch_ids, self._file_ids = [], []
+        self.discard()
+        self._stopped = IngestInterrupted(error, list(dict.fromkeys(self.committed)), not_committed, file, committing=committing)
+        return self._stopped
+
     def _commit(self) -> None:
-        """Journal, drops, bulk load, markers, in that order (the module's crash rule)."""
+        """Journal, drops, bulk load, markers, in that order (the module's crash rule).
+
+        :raises IngestInterrupted: when the store cannot be written (the next run repairs the batch).
+        """
+        try:
+            self._commit_batch()
+        except (OSError, StoreError) as error:
+            raise self._stop(error, self._file, committing=True) from error
+        self.committed += self._batch_ids
+        self._batch_ids = []
+
+    def _commit_batch(self) -> None:
         chunks, markers = self._chunks, self._markers
         self._chunks, self._markers, self._batch_quads = [], {}, 0
         try:

@@ -26,7 +26,15 @@ from kb.errors import QueryError, StoreError
 from kb.sparql import bind_values
 from kb.store.backend import MEMORY, GraphName, SelectResult, Term
 
-__all__ = ["OxigraphStore", "rdf_format"]
+__all__ = ["OxigraphStore", "StoreLocked", "rdf_format"]
+
+
+class StoreLocked(StoreError):
+    """Another process holds the store open for writing (RocksDB's lock); ``path`` is the store."""
+
+    def __init__(self, path: Path, message: str | None = None) -> None:
+        super().__init__(message or f"another kb process is writing to {path}: wait until it has finished (kb commands that write take --wait SECONDS)")
+        self.path = path
 
 _FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -78,9 +86,10 @@ class OxigraphStore:
                 _refuse_foreign_directory(location)
                 location.mkdir(parents=True, exist_ok=True)
                 store = ox.Store(str(location))
-        except (OSError, RuntimeError) as error:  # RocksDB reports a store in use as RuntimeError
-            hint = " (is another kb process writing to it?)" if isinstance(error, RuntimeError) else ""
-            raise StoreError(f"cannot open store at {location}: {_first_line(error)}{hint}") from error
+        except (OSError, RuntimeError) as error:
+            if _is_lock_error(error):
+                raise StoreLocked(location) from error
+            raise StoreError(f"cannot open store at {location}: {_first_line(error)}") from error
         return cls(store, path=location, read_only=read_only)
 
     def close(self) -> None:
@@ -269,6 +278,14 @@ def _refuse_foreign_directory(location: Path) -> None:
     """
     if location.is_dir() and any(location.iterdir()) and not (location / "CURRENT").exists():
         raise StoreError(f"{location} is a directory that holds other files and no store: give an empty or new directory")
+
+
+def _is_lock_error(error: BaseException) -> bool:
+    """Whether opening failed on RocksDB's LOCK file: another process (or handle) has the store open
+    for writing. RocksDB says ``While lock file: .../LOCK: Resource temporarily unavailable``, or
+    ``lock hold by current process`` for a second handle in the same process."""
+    text = str(error)
+    return "LOCK" in text and ("lock file" in text.lower() or "lock hold" in text.lower())
 
 
 def _first_line(error: BaseException) -> str:
