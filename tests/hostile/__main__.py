@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.hostile.cases import CASES, Expect
+from tests.hostile import runner
 from tests.hostile.runner import Result, run_cases
 
 COLUMNS = ("cases", "clear errors", "loaded", "with note", "crashes", "hangs", "store changes", "good lost", "unmet", "pending")
@@ -52,9 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the corpus (or the cases whose id contains ``-k``) and print the report."""
     parser = argparse.ArgumentParser(prog="python -m tests.hostile", description=__doc__.splitlines()[0])
     parser.add_argument("-k", dest="select", default="", help="run only the cases whose id contains this text")
-    parser.add_argument("-j", dest="workers", type=int, default=4, help="cases run at once (default 4)")
+    parser.add_argument("-j", dest="workers", type=int, default=6, help="cases run at once (default 6)")
     parser.add_argument("-v", dest="verbose", action="store_true", help="one line per case")
+    parser.add_argument("--exec", dest="exec_mode", action="store_true", help="start a new interpreter per case (default: fork from a server with kb imported)")
     args = parser.parse_args(argv)
+    if args.exec_mode:
+        runner.MODE = "exec"
     chosen = [case for case in CASES if args.select in case.id]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kb-hostile-") as folder:
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             detail = "; ".join(result.problems)
             print(f"{state:<8}{result.case.id:<40}{result.case.expect.value:<17}{result.kind:<7}{result.seconds:6.1f}s  {detail}")
         print()
-    print(f"hostile-input corpus: {len(results)} cases in {elapsed:.1f} s")
+    print(f"hostile-input corpus: {len(results)} cases in {elapsed:.1f} s ({runner.MODE} mode)")
     print(f"{'':<10}" + "".join(f"{name:>{len(name) + 2}}" for name in COLUMNS))
     for area in dict.fromkeys(result.case.area for result in results):
         print(_row(area, figures([r for r in results if r.case.area == area])))

@@ -1,4 +1,8 @@
-"""Run hostile-input cases as ``kb`` subprocesses with a time limit, and classify what happened.
+"""Run hostile-input cases as ``kb`` processes with a time limit, and classify what happened.
+
+Each case is its own process: forked from a fork server that imported ``kb`` once (``MODE =
+"fork"``, the default on POSIX) or a new interpreter (``"exec"``); either way a hang is killed at
+the limit and a signal is seen as such.
 
 Each case runs in its own folder (the working directory of the subprocess, so messages name files
 by their short names): its data files are copied there, its generator writes the large ones, and
@@ -17,14 +21,17 @@ import hashlib
 import os
 import re
 import shutil
+import multiprocessing
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.hostile.cases import BASE_FILES, CASES, DATA, Case, Expect
 
@@ -77,8 +84,14 @@ def _kb_env() -> dict[str, str]:
     return env
 
 
-def _run(args: Iterable[str], cwd: Path, limit: float) -> tuple[str, int | None, str, float]:
-    """Run ``kb ARGS``; (kind, exit code, output, seconds). The process group is killed on a hang."""
+def _classify(code: int, output: str) -> str:
+    if code < 0 or "Traceback (most recent call last)" in output or "internal error" in output:
+        return "crash"
+    return "error" if code else "loaded"
+
+
+def _run_exec(args: list[str], cwd: Path, limit: float) -> tuple[str, int | None, str, float]:
+    """``kb ARGS`` as a new interpreter; the process group is killed on a hang."""
     started = time.monotonic()
     process = subprocess.Popen(
         [*KB, *args], cwd=cwd, env=_kb_env(), stdin=subprocess.DEVNULL,
@@ -91,12 +104,84 @@ def _run(args: Iterable[str], cwd: Path, limit: float) -> tuple[str, int | None,
         raw, _ = process.communicate()
         return "hang", None, raw.decode("utf-8", "replace"), time.monotonic() - started
     output = raw.decode("utf-8", "replace")
-    code = process.returncode
-    if code < 0 or "Traceback (most recent call last)" in output or "internal error" in output:
-        kind = "crash"
-    else:
-        kind = "error" if code else "loaded"
-    return kind, code, output, time.monotonic() - started
+    return _classify(process.returncode, output), process.returncode, output, time.monotonic() - started
+
+
+def _child(args: list[str], cwd: str, out: str) -> None:
+    """In a process forked from the fork server: run ``kb ARGS`` in ``cwd``, output to ``out``; exit with its status."""
+    os.setsid()  # its own process group, killed whole on a hang
+    os.chdir(cwd)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    from kb.cli import main
+
+    code = main(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+_SERVER: Any = None
+_SERVER_LOCK = threading.Lock()
+
+
+def _fork_server() -> Any:
+    """A multiprocessing fork-server context with kb's CLI imported once (kb's import is most of a run's CPU).
+
+    Every case is still its own process, forked from that server: a hang is killed at the limit, a
+    signal is an exit status below 0, and nothing of one case reaches another. The server starts with
+    the environment of :func:`_kb_env`, so output is as wide and plain as in exec mode.
+    """
+    global _SERVER
+    with _SERVER_LOCK:
+        if _SERVER is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["kb.cli", "kb.cli.main", "kb.knowledge_base", "kb.ingestion", "kb.readers", "tests.hostile.runner"])
+            saved = dict(os.environ)
+            os.environ.clear()
+            os.environ.update(_kb_env())
+            try:  # the server is started by the first process and keeps this environment
+                probe = context.Process(target=os.getpid)
+                probe.start()
+                probe.join()
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            _SERVER = context
+        return _SERVER
+
+
+def _run_forked(args: list[str], cwd: Path, limit: float) -> tuple[str, int | None, str, float]:
+    """``kb ARGS`` in a process forked from the fork server; killed (with its group) on a hang."""
+    out = cwd / ".kb-output.txt"
+    started = time.monotonic()
+    process = _fork_server().Process(target=_child, args=(args, str(cwd), str(out)))
+    process.start()
+    process.join(limit)
+    if process.is_alive():
+        try:
+            os.killpg(process.pid, 9)
+        except ProcessLookupError:  # it ended between the check and the kill
+            pass
+        process.join()
+        output = out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
+        return "hang", None, output, time.monotonic() - started
+    output = out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
+    out.unlink(missing_ok=True)
+    code = process.exitcode if process.exitcode is not None else -9
+    return _classify(code, output), code, output, time.monotonic() - started
+
+
+#: How cases run: "fork" (from a fork server with kb imported; POSIX) or "exec" (a new interpreter each).
+MODE = "fork" if "forkserver" in multiprocessing.get_all_start_methods() else "exec"
+
+
+def _run(args: Iterable[str], cwd: Path, limit: float, mode: str | None = None) -> tuple[str, int | None, str, float]:
+    """Run ``kb ARGS`` in ``cwd`` with a time limit; (kind, exit status, output, seconds)."""
+    chosen = mode or MODE
+    return (_run_forked if chosen == "fork" else _run_exec)(list(args), cwd, limit)
 
 
 def store_state(path: Path) -> StoreState:

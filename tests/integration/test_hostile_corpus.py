@@ -35,7 +35,7 @@ def corpus_results(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         for item in request.session.items
         if item.path == Path(__file__) and hasattr(item, "callspec") and "case_id" in item.callspec.params
     ]
-    return run_cases(selected, tmp_path_factory.mktemp("hostile"), workers=4)
+    return run_cases(selected, tmp_path_factory.mktemp("hostile"), workers=6)
 
 
 def test_case_ids_are_unique() -> None:
@@ -58,3 +58,13 @@ def test_every_reader_and_cli_area_has_cases() -> None:
     areas = {case.area for case in CASES}
     assert set(available_readers()) <= areas
     assert {"vocab", "sparql", "query", "export", "sources", "store"} <= areas
+
+
+def test_the_runner_calls_signals_tracebacks_and_the_catch_all_crashes() -> None:
+    from tests.hostile.runner import _classify
+
+    assert _classify(-11, "") == "crash"
+    assert _classify(1, "error: internal error: KeyError: 'x' (set KB_DEBUG=1 for the traceback)") == "crash"
+    assert _classify(1, "Traceback (most recent call last):\n  File ...") == "crash"
+    assert _classify(1, "failed  x.ris: line 1: no RIS record found") == "error"
+    assert _classify(0, "1 source(s) loaded") == "loaded"
