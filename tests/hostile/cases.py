@@ -391,6 +391,8 @@ command("store-is-a-file", "store", ("ingest", "findings", "good_crlf.yaml"), E,
         make=_store_is_file, store="none", store_arg="afile", names=("afile",))
 command("no-store-read", "store", ("stats",), E, store="none", names=("store",))
 command("unknown-reader", "ingest", ("ingest", "nosuchreader", "x"), E, names=("nosuchreader",))
+command("malformed-dois", "ingest", ("ingest", "doi", "not a doi", "10.1/x y"), E, names=("'not a doi'", "'10.1/x y'"))
+command("malformed-ncts", "ingest", ("ingest", "nct", "NCT1", "NCT0000000x"), E, names=("NCT1", "NCT0000000x"))
 command("malformed-pmids", "ingest", ("ingest", "pmid", "--from-file", "ids.txt"), E, make=_many_pmids, names=("pmid-0x",))
 command("unknown-command", "cli", ("frobnicate",), E, names=("frobnicate",))
 command("bad-base-iri", "cli", ("--base", "not an iri", "stats"), E, names=("not an iri",))

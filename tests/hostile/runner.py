@@ -40,6 +40,7 @@ __all__ = ["Result", "StoreState", "build_base_store", "problems", "run_case", "
 #: Runs ``kb`` with the interpreter running the tests (no reliance on a console script on PATH).
 KB = (sys.executable, "-c", "from kb.cli import main; main()")
 SOURCE_ID = "https://w3id.org/trial-evidence-kb/ontology#sourceId"
+_NOWHERE = "http://127.0.0.1:9/"
 _BOX = re.compile(r"[│╭╮╰╯─┃━]+")
 
 
@@ -78,6 +79,8 @@ def _kb_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     # Wide, plain output: a message is not folded inside a box, so a file name stays whole.
     env.update(COLUMNS="200", NO_COLOR="1", TERM="dumb", PYTHONIOENCODING="utf-8")
+    # No case may reach the network: every service points at a closed local port.
+    env.update(KB_CROSSREF_URL=_NOWHERE, KB_EUTILS_URL=_NOWHERE, KB_CTGOV_URL=_NOWHERE)
     # The subprocess imports kb and tests from this checkout, wherever it is started.
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
