@@ -208,6 +208,21 @@ class TEKB(DefinedNamespace):
     vocabularyCategory: URIRef
 
 
+def _define_terms(namespace: type[DefinedNamespace]) -> None:
+    """Set each declared term as a class attribute.
+
+    A DefinedNamespace builds a term on every attribute read, through a metaclass
+    ``__getattr__`` (about 1 us each; mapping reads terms ~650,000 times per 1,000 reports).
+    With the terms set, reads are plain attribute lookups; an undeclared name still misses and
+    still raises ``AttributeError`` through ``__getattr__``.
+    """
+    for name in namespace.__annotations__:
+        if not name.startswith("_"):
+            type.__setattr__(namespace, name, namespace[name])
+
+
+_define_terms(TEKB)
+
 OBO = Namespace("http://purl.obolibrary.org/obo/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
 PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
