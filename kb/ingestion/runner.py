@@ -22,7 +22,8 @@ rest of the batch loads. Errors of the mapping and the sink are not the input's 
 still surface. Within one file, a source met a second time is counted once and noted as a
 duplicate (the first is kept). A publication record that would replace a stored source while
 lacking a title, authors or an abstract the stored one has (a truncated export, a field of the
-wrong type) is refused, not written: see :func:`lost_parts`.
+wrong type) is refused, not written: see :func:`lost_parts`; so is one that would replace, with
+less, the same source written from an earlier file of the run.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from kb.readers import Fetcher, Reader, ReadNote, SkippedRecord
 from kb.store import StoreBackend
 from kb.vocab import Vocabulary
 
-__all__ = ["IngestRunner", "ProgressHook", "Advance", "load_documents", "read_guarded", "lost_parts"]
+__all__ = ["IngestRunner", "ProgressHook", "Advance", "load_documents", "read_guarded", "lost_parts", "publication_parts"]
 
 Item = FindingsDocument | SkippedRecord | ReadNote
 
@@ -78,6 +79,10 @@ class IngestRunner:
         # The store sinks have a store to compare replacements with; lists and emitters do not.
         store = getattr(sink, "store", None)
         self._store: StoreBackend | None = store if isinstance(store, StoreBackend) else None
+        # What each publication source written this run has (title, authors, abstract), for the
+        # same rule against an earlier file of the run; a file's entries count once it has ended.
+        self._held_parts: dict[str, frozenset[str]] = {}
+        self._file_parts: dict[str, frozenset[str]] = {}
 
     def load(self, documents: Iterable[tuple[str | None, FindingsDocument]]) -> LoadReport:
         """Map and keep each ``(file name, document)``; a failing source is reported, the rest go on."""
@@ -89,6 +94,7 @@ class IngestRunner:
             self._add(report, file_name, document, scoped)
         if scoped is not None:
             scoped.end_file()
+        self._end_file(kept=True)
         self.sink.finish()
         return report
 
@@ -99,7 +105,7 @@ class IngestRunner:
             if loaded is not None:
                 report.loaded.append(loaded)
                 return
-            lost = lost_parts(self._store, self.iris, document) if self._store is not None else []
+            lost = self._lost(document)
             if lost:
                 where = file_name or document.source.id
                 report.failed.append((where, (
@@ -117,12 +123,27 @@ class IngestRunner:
                 vocabulary_fingerprint=self.vocabulary.fingerprint,
             )
             loaded = self.sink.write(mapped, file_name)
+            if document.source.publication is not None:
+                self._file_parts[document.source.id] = publication_parts(document)
         except KBError as error:
             report.failed.append((file_name or document.source.id, str(error)))
             return
         report.loaded.append(loaded)
         if loaded.status is not LoadStatus.unchanged:
             report.unresolved.extend(mapped.unresolved)
+
+    def _lost(self, document: FindingsDocument) -> list[str]:
+        """What ``document`` lacks that the same source, written earlier in this run or stored, has."""
+        earlier = self._held_parts.get(document.source.id)
+        if earlier is not None:
+            return [name for name, _ in _PUBLICATION_PARTS if name in earlier - publication_parts(document)]
+        return lost_parts(self._store, self.iris, document) if self._store is not None else []
+
+    def _end_file(self, *, kept: bool) -> None:
+        """The current file's sources count as written (``kept``) or are forgotten (the file failed)."""
+        if kept:
+            self._held_parts.update(self._file_parts)
+        self._file_parts = {}
 
     def _resolve(self, text: str, category: str) -> str | None:
         concept = self.vocabulary.resolve(text, category=category)
@@ -153,6 +174,7 @@ class IngestRunner:
                         advance()
             except KBError as error:
                 sink.abort_file()
+                self._end_file(kept=False)
                 report.failed.append((str(path), str(error)))
                 continue
             except BaseException:
@@ -160,6 +182,7 @@ class IngestRunner:
                 sink.discard()
                 raise
             sink.end_file()
+            self._end_file(kept=True)
             report.extend(part)
         self.sink.finish()
         return report
@@ -277,6 +300,15 @@ def read_guarded(reader: Reader, path: Path, vocabulary: Vocabulary) -> Iterator
 _PUBLICATION_PARTS = (("a title", DCTERMS.title), ("authors", BIBO.authorList), ("an abstract", DCTERMS.abstract))
 
 
+def publication_parts(document: FindingsDocument) -> frozenset[str]:
+    """Which of a title, authors and an abstract ``document``'s publication has."""
+    publication = document.source.publication
+    if publication is None:
+        return frozenset()
+    has = {"a title": bool(publication.title), "authors": bool(publication.authors), "an abstract": bool(publication.abstract)}
+    return frozenset(name for name, present in has.items() if present)
+
+
 def lost_parts(store: StoreBackend, iris: IriScheme, document: FindingsDocument) -> list[str]:
     """What the stored source of ``document`` has that ``document`` would lose: a title, authors, an abstract.
 
@@ -284,11 +316,10 @@ def lost_parts(store: StoreBackend, iris: IriScheme, document: FindingsDocument)
     of the same id while lacking its publication's title, authors or abstract is materially
     less (a truncated MEDLINE record, a wrong-typed Crossref title) and is refused.
     """
-    publication = document.source.publication
-    if publication is None:
+    if document.source.publication is None:
         return []
-    has = {"a title": bool(publication.title), "authors": bool(publication.authors), "an abstract": bool(publication.abstract)}
-    missing = [(name, predicate) for name, predicate in _PUBLICATION_PARTS if not has[name]]
+    has = publication_parts(document)
+    missing = [(name, predicate) for name, predicate in _PUBLICATION_PARTS if name not in has]
     if not missing:
         return []
     graph = ox.NamedNode(iris.source_graph(document.source.id))

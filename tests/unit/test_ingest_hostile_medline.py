@@ -140,3 +140,25 @@ def test_the_same_pmid_twice_in_one_file_counts_once(tmp_path: Path) -> None:
     duplicates = [note for note in report.notes if "duplicate" in note]
     assert duplicates == [f"{twice}: record 3: source medline-pmid-18032763 appears again in this file (a duplicate record); "
                           "counted once, the first is kept"]
+
+
+def test_a_truncated_record_never_replaces_the_complete_one_of_an_earlier_file_of_the_run(tmp_path: Path) -> None:
+    full = _write(tmp_path / "full.nbib", FULL)
+    fragment = _write(tmp_path / "fragment.nbib", FULL[: FULL.index("AB  -")])
+    kb = KnowledgeBase.memory()
+    report = kb.ingest("medline", [full, fragment])
+    assert [loaded.source_id for loaded in report.loaded] == ["medline-pmid-18032763"]
+    assert len(report.failed) == 1 and "fragment.nbib" in report.failed[0][1] and "not replaced" in report.failed[0][1]
+    abstracts = list(kb.store.quads_matching(None, ox.NamedNode("http://purl.org/dc/terms/abstract"), None, _graph(kb, "18032763")))
+    assert len(abstracts) == 1
+
+
+def test_a_file_that_failed_does_not_count_as_earlier(tmp_path: Path) -> None:
+    # The complete record's file fails (a line that is not UTF-8 after it): it loads nothing, so the
+    # shorter record of the next file is the only one, and it loads.
+    broken = tmp_path / "broken.nbib"
+    broken.write_bytes(FULL.encode("utf-8") + b"\nPMID- 2\nTI  - caf\xe9\n")
+    fragment = _write(tmp_path / "fragment.nbib", FULL[: FULL.index("AB  -")])
+    report = KnowledgeBase.memory().ingest("medline", [broken, fragment])
+    assert [where for where, _ in report.failed] == [str(broken)]
+    assert [(loaded.source_id, loaded.status.value) for loaded in report.loaded] == [("medline-pmid-18032763", "added")]
