@@ -150,6 +150,21 @@ def _many_pmids(folder: Path) -> None:
     (folder / "ids.txt").write_text("\n".join(f"pmid-{n}x" for n in range(10_000)) + "\n", encoding="utf-8")
 
 
+def _replaced(name: str, source: str, old: str, new: str) -> Maker:
+    """``source`` (under tests/data/hostile) with its first ``old`` replaced by ``new``, written as ``name``."""
+
+    def make(folder: Path) -> None:
+        text = (DATA / source).read_text(encoding="utf-8")
+        assert old in text, f"{old!r} is not in {source}"
+        (folder / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return make
+
+
+#: A JSON or YAML integer past Python's 4,300-digit limit for int() of a text.
+HUGE_INTEGER = "9" * 10_000
+
+
 def _json_number_bomb(folder: Path) -> None:
     work = json.loads((DATA / "crossref" / "good.json").read_text(encoding="utf-8"))
     work["message"]["DOI"] = "10.1000/hostile-cr-number"
@@ -198,7 +213,7 @@ def ingest(
     batch = list(files)
     if with_good:
         good_file, good_source = GOOD[reader]
-        batch.insert(0, good_file)
+        batch.append(good_file)  # last: the bad files before it must not stop the batch
         good = (*good, good_source)
     shown = tuple(Path(f).name for f in (*files, *made))
     if names is None:
@@ -233,6 +248,8 @@ ingest("wrong-type", "findings", ("findings/mistyped_list.yaml",), E, names=("mi
 ingest("unknown-field", "findings", ("findings/unknown_field.yaml",), E, names=("unknown_field.yaml", "frobnicate"))
 ingest("arm-size-1e30", "findings", ("findings/arm_1e30.yaml",), E, names=("arm_1e30.yaml", "n_randomized"))  # item 10
 ingest("bad-date", "findings", ("findings/month_13.yaml",), E, names=("month_13.yaml", "cutoff_date"))  # item 9
+ingest("huge-integer", "findings", (), E, make=_replaced("huge_integer.yaml", "findings/good.yaml", "{key: drug, label: Drug arm}",
+       "{key: drug, label: Drug arm, n_randomized: " + HUGE_INTEGER + "}"), made=("huge_integer.yaml",))
 ingest("huge-line", "findings", (), L, make=_huge_line("huge.yaml", "source:\n  id: hostile-huge\n  publication:\n    title: HUGE\n"),
        made=("huge.yaml",), good=("hostile-huge",))
 ingest("mixed-batch", "findings", ("findings/binary.yaml", "findings/mistyped_list.yaml", "findings/latin1.yaml"), P, with_good=True)
@@ -291,6 +308,8 @@ ingest("bad-date", "crossref", ("crossref/month_13.json",), F, names=("hostile-c
 ingest("trial-numbers", "crossref", ("crossref/trial_numbers.json",), L, good=("crossref-doi-10.1000_hostile-cr-6",))
 ingest("huge-number", "crossref", (), L, make=_json_number_bomb, made=("huge_number.json",),
        good=("crossref-doi-10.1000_hostile-cr-number",))
+ingest("huge-integer", "crossref", (), E, make=_replaced("huge_integer.json", "crossref/good.json", '"type"',
+       f'"is-referenced-by-count": {HUGE_INTEGER}, "type"'), made=("huge_integer.json",))
 ingest("mixed-batch", "crossref", ("crossref/binary.json", "crossref/not_an_object.json"), P, with_good=True)
 ingest("mixed-batch-deep", "crossref", (), P, make=_deep_json("deep.json"), made=("deep.json",), with_good=True)  # item 3
 
@@ -301,6 +320,8 @@ ingest("zero-bytes", "csl", ("csl/empty.json",), E)
 ingest("title-wrong-type", "csl", ("csl/mistyped_1.json",), F, names=("hostile-csl-2", "title"))  # item 9
 ingest("author-wrong-type", "csl", ("csl/mistyped_2.json",), F, names=("hostile-csl-3", "author"))  # item 9
 ingest("bad-date", "csl", ("csl/month_13.json",), F, names=("hostile-csl-4", "issued"))  # item 9
+ingest("huge-float", "csl", (), N, make=_replaced("huge_float.json", "csl/good.json", '"type"', '"volume": 1e999999, "type"'),
+       made=("huge_float.json",), names=("huge_float.json", "volume"), good=("csl-doi-10.1000_hostile-csl-1",))
 ingest("mixed-records", "csl", ("csl/mixed.json",), P, names=("mixed.json", "item 2"), good=("csl-doi-10.1000_hostile-csl-5",))
 
 # -- BibTeX -------------------------------------------------------------------------------------
@@ -336,6 +357,8 @@ ingest("deep-nesting", "ctgov", (), E, make=_deep_json("deep.json"), made=("deep
 ingest("mixed-batch-deep", "ctgov", (), P, make=_deep_json("deep.json"), made=("deep.json",), with_good=True)  # item 3
 ingest("enrollment-1e30", "ctgov", ("ctgov/count_1e30.json",), E, names=("count_1e30.json", "enrollment"))  # item 10
 ingest("deep-xml", "ctgov", (), E, make=_deep_xml("deep.xml", "clinical_study"), made=("deep.xml",))
+ingest("huge-integer", "ctgov", (), E, make=_replaced("huge_integer.json", "ctgov/good.json", '"count": 10', f'"count": {HUGE_INTEGER}'),
+       made=("huge_integer.json",))
 ingest("binary", "ctgov", ("ctgov/binary.json",), E)
 ingest("zero-bytes", "ctgov", ("ctgov/empty.json",), E)
 ingest("xxe", "ctgov", ("ctgov/xxe.xml",), E, names=("xxe.xml", "entit"))
