@@ -67,11 +67,12 @@ class Case:
     hold_lock: bool = False
     pending: str | None = None
     limit: float = 20.0
+    keep: bool = False  # the store must not change though the command succeeds (a read-only command)
 
     @property
     def unchanged(self) -> bool:
         """Whether the store must be left exactly as it was."""
-        return self.expect is Expect.ERROR
+        return self.keep or self.expect is Expect.ERROR
 
 
 # -- generators for large or special inputs -----------------------------------------------------
@@ -282,6 +283,9 @@ ingest("zero-bytes", "medline", ("medline/empty.nbib",), E)  # item 4
 ingest("blank-lines", "medline", ("medline/blank_lines.nbib",), E)  # item 4
 ingest("truncated-replacing-complete", "medline", ("medline/truncated.nbib",), E, names=("truncated.nbib", "2000002"),
        before=(("ingest", "medline", "complete.nbib"),), also=("medline/complete.nbib",), good=("medline-pmid-2000002",))  # item 4
+ingest("shorter-replacing-complete", "medline", (), E, make=_write("short.nbib", "PMID- 2000002\nTI  - A complete MEDLINE record.\nDP  - 2007\n\n"),
+       made=("short.nbib",), names=("short.nbib", "medline-pmid-2000002"), before=(("ingest", "medline", "complete.nbib"),),
+       also=("medline/complete.nbib",), good=("medline-pmid-2000002",))  # items 4, 10
 ingest("binary", "medline", ("medline/binary.nbib",), E)
 ingest("latin-1", "medline", ("medline/latin1.nbib",), E, names=("latin1.nbib", "utf-8"))
 ingest("utf-16-bom", "medline", ("medline/utf16_bom.nbib",), E)
@@ -387,6 +391,7 @@ command("injection", "sparql", ("sparql", "-f", "injection.rq"), E, files=("cli/
 command("syntax-error", "sparql", ("sparql", "-f", "syntax_error.rq"), E, files=("cli/syntax_error.rq",), names=("syntax",))
 command("deep-nesting", "sparql", ("sparql", "-f", "deep.rq"), E, make=_deep_sparql("deep.rq"), names=("deep.rq",),
         pending=FOUND + ": 50,000 nested parentheses overflow the SPARQL parser's stack (SIGSEGV, also in pyoxigraph alone)")
+command("literal-injection", "sparql", ("sparql", 'SELECT * WHERE { ?s ?p ?o FILTER(?o = "x\\" } ; DROP ALL ; {") }'), L, keep=True)
 command("missing-file", "sparql", ("sparql", "-f", "no_such.rq"), E, names=("no_such.rq",))
 command("bad-format", "sparql", ("sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--format", "bogus"), E, names=("bogus",))
 
@@ -394,6 +399,7 @@ command("bad-format", "sparql", ("sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
 command("unknown-template", "query", ("query", "no_such_template"), E, names=("no_such_template",))
 command("injection-value", "query", ("query", "outcome_results", "-p", 'drug=x" } ; DROP ALL ; #'), E, names=("drug",))
 command("injection-iri", "query", ("query", "outcome_results", "-p", "doi=10.1/x> } ; DROP ALL ; <x"), E, names=("doi",))
+command("injection-free-text", "query", ("query", "adverse_events", "-p", 'trial=MM-009" } DROP ALL {'), L, keep=True)
 command("unknown-parameter", "query", ("query", "outcome_results", "-p", "nosuch=1"), E, names=("nosuch",))
 command("not-key-value", "query", ("query", "outcome_results", "-p", "drug"), E, names=("drug", "key=value"))
 
@@ -417,5 +423,7 @@ command("unknown-reader", "ingest", ("ingest", "nosuchreader", "x"), E, names=("
 command("malformed-dois", "ingest", ("ingest", "doi", "not a doi", "10.1/x y"), E, names=("'not a doi'", "'10.1/x y'"))
 command("malformed-ncts", "ingest", ("ingest", "nct", "NCT1", "NCT0000000x"), E, names=("NCT1", "NCT0000000x"))
 command("malformed-pmids", "ingest", ("ingest", "pmid", "--from-file", "ids.txt"), E, make=_many_pmids, names=("pmid-0x",))
+command("empty-store-path", "store", ("ingest", "findings", "good_crlf.yaml"), E, files=("findings/good_crlf.yaml",),
+        store="none", store_arg="", names=("store",), pending=FOUND + ": --store '' falls back to the default store")
 command("unknown-command", "cli", ("frobnicate",), E, names=("frobnicate",))
 command("bad-base-iri", "cli", ("--base", "not an iri", "stats"), E, names=("not an iri",))

@@ -17,6 +17,7 @@ case expects.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -24,6 +25,7 @@ import shutil
 import multiprocessing
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -75,8 +77,21 @@ class Result:
         return not self.problems
 
 
+_HOME: str | None = None
+
+
+def _home() -> str:
+    """A throw-away home folder: a case that reaches for the default store or HTTP cache finds it empty."""
+    global _HOME
+    if _HOME is None:
+        _HOME = tempfile.mkdtemp(prefix="kb-hostile-home-")
+        atexit.register(shutil.rmtree, _HOME, True)
+    return _HOME
+
+
 def _kb_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_") and not k.startswith("XDG_")}
+    env["HOME"] = _home()
     # Wide, plain output: a message is not folded inside a box, so a file name stays whole.
     env.update(COLUMNS="200", NO_COLOR="1", TERM="dumb", PYTHONIOENCODING="utf-8")
     # No case may reach the network: every service points at a closed local port.
@@ -289,7 +304,8 @@ def run_case(case: Case, folder: Path, base_store: Path | None) -> Result:
             shutil.copy(DATA / name, folder / Path(name).name)
         if case.make is not None:
             case.make(folder)
-        store = folder / case.store_arg
+        # An empty --store falls to the default store, in the throw-away home: watch that one.
+        store = folder / case.store_arg if case.store_arg else Path(_home(), ".local", "share", "trial-evidence-kb", "store")
         if case.store == "base":
             if base_store is None:
                 raise RuntimeError("the case needs the base store")
