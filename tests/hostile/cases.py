@@ -231,7 +231,6 @@ def command(case_id: str, area: str, args: tuple[str, ...], expect: Expect, *, s
 
 
 E, P, L, N, F = Expect.ERROR, Expect.PARTIAL, Expect.LOADED, Expect.NOTE, Expect.FLAGGED
-ITEM11 = "issue 12 item 11 (lock message): fix in progress"
 FOUND = "found by the hostile corpus: not fixed yet (reported)"
 
 # -- findings (YAML) ----------------------------------------------------------------------------
@@ -413,7 +412,7 @@ command("unknown-source", "export", ("export", "--format", "nt", "-o", "x.nt", "
 # -- kb sources, stores, arguments (issue 12 item 11) -------------------------------------------
 command("remove-unknown", "sources", ("sources", "remove", "hostile-good-x"), E, names=("hostile-good-x", "hostile-good-1"))
 command("second-writer", "store", ("ingest", "findings", "good_crlf.yaml"), E, files=("findings/good_crlf.yaml",),
-        hold_lock=True, names=("store", "another"), pending=ITEM11)
+        hold_lock=True, names=("store", "another"))  # item 11 (cecdba1)
 command("non-store-directory", "store", ("ingest", "findings", "good_crlf.yaml"), E, files=("findings/good_crlf.yaml",),
         make=_non_store_dir, store="none", store_arg="notastore", names=("notastore",))
 command("store-is-a-file", "store", ("ingest", "findings", "good_crlf.yaml"), E, files=("findings/good_crlf.yaml",),
