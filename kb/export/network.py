@@ -3,11 +3,14 @@
 Nodes are drugs, targets, conditions, outcomes, adverse events, trials, publications and authors,
 keyed by IRI, with ``label``, ``kind`` and (where a prefix covers the IRI) ``curie``. Edges carry
 the finding's numbers and its source (``source_id``, ``doi``, ``status``) (``queries/network_edges.rq`` lists the edge kinds). Attributes
-are never None, so the graph writes to GraphML and GEXF with every attribute typed.
+are never None, so the graph writes to GraphML and GEXF with every attribute typed. An edge's key is
+``predicate:`` and a hash of its row, the same in every export of the same KB whatever order the
+store yields the rows in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -62,7 +65,7 @@ def iter_network(target: QueryTarget) -> Iterator[tuple[str, str, str, dict[str,
     """
     labels = {row.node: row.label for row in run_template(target, "node_labels")}
     seen: set[str] = set()
-    for index, row in enumerate(iter_rows(target, "network_edges")):
+    for row in iter_rows(target, "network_edges"):
         record = row._asdict()
         for end in ("subject", "object"):
             node = record[end]
@@ -76,9 +79,15 @@ def iter_network(target: QueryTarget) -> Iterator[tuple[str, str, str, dict[str,
         # "source" would clash with node-link JSON's edge endpoints: the edge says "source_id".
         record["source_id"] = record.pop("source")
         edge = {k: v for k, v in record.items() if v is not None and k not in _EDGE_SKIP}
-        # The key numbers the edges in row order (a running count: len(graph.edges) counted them all, each time).
-        edge["key"] = f"{record['predicate']}:{index}"
+        # The key is derived from the row, not its position: the template has no ORDER BY (sorting
+        # cost more than the rest), so rows may come in another order, and the key stays the same.
+        edge["key"] = f"{record['predicate']}:{_row_key(row)}"
         yield "edge", record["subject"], record["object"], edge
+
+
+def _row_key(row: tuple[Any, ...]) -> str:
+    """16 hex digits of a hash of the row: rows are distinct, so is the key, whatever their order."""
+    return hashlib.blake2b(json.dumps(row, ensure_ascii=False).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def to_networkx(target: QueryTarget) -> nx.MultiDiGraph:
