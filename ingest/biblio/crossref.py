@@ -189,6 +189,8 @@ def load_json(path: str | Path) -> object:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputFileError(str(path), [(f"line {error.lineno} column {error.colno}", f"invalid JSON: {error.msg}")]) from None
+    except ValueError as error:  # an integer past Python's digit limit for int()
+        raise InputFileError(str(path), [("", f"unreadable JSON: {cap(str(error))}")]) from None
     except RecursionError:
         data = None  # nested deeper than the parser's stack: refused below, like any too deep input
         deep = True

@@ -15,7 +15,7 @@ from typing import Any
 from ingest.biblio.text import MAX_JSON_DEPTH, too_deep
 from ingest.ctgov.common import StudyReport
 from ingest.ctgov.mapping import DrugChooser, study_from_v2
-from kb.errors import InputFileError
+from kb.errors import InputFileError, cap
 from kb.models import FindingsDocument
 
 __all__ = ["iter_v2_studies", "read_v2_json", "study_from_v2"]
@@ -47,8 +47,8 @@ def read_v2_json(path: str | Path, *, choose_drug: DrugChooser | None = None) ->
     path = Path(path)
     try:
         data = json.loads(path.read_bytes())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputFileError(str(path), [("", f"not readable JSON: {error}")]) from error
+    except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: bad JSON, or an integer past int()'s digit limit
+        raise InputFileError(str(path), [("", f"not readable JSON: {cap(str(error))}")]) from None
     except RecursionError:
         data, deep = None, True  # deeper than the parser's stack
     else:

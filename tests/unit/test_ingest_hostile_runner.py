@@ -216,3 +216,13 @@ def test_an_unexpected_error_in_one_bibliographic_record_fails_that_record_alone
     report = KnowledgeBase.memory().ingest(reader, [path])
     assert len(report.loaded) == 1 and len(report.failed) == 1
     assert name in report.failed[0][1] and "could not be read: TypeError: 'int' object is not subscriptable" in report.failed[0][1]
+
+
+@pytest.mark.parametrize("reader", ["crossref", "csl", "ctgov"])
+def test_an_integer_past_the_digit_limit_is_a_clear_file_error(tmp_path: Path, reader: str) -> None:
+    path = tmp_path / "huge.json"
+    path.write_text('{"DOI": "10.1000/x", "volume": ' + "9" * 5000 + "}", encoding="utf-8")
+    report = KnowledgeBase.memory().ingest(reader, [path])
+    assert [where for where, _ in report.failed] == [str(path)]
+    message = report.failed[0][1]
+    assert "reader failed" not in message and "JSON" in message and "digits" in message and len(message) < 600
