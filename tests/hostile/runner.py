@@ -62,7 +62,7 @@ class Result:
     """What one run of a case did."""
 
     case: Case
-    kind: str  # "hang", "crash", "error" or "loaded"
+    kind: str  # "hang", "crash", "error" or "loaded" ("lost" only between a forked run and its rerun)
     code: int | None
     output: str
     seconds: float
@@ -171,6 +171,11 @@ def _fork_server() -> Any:
         return _SERVER
 
 
+#: The exit status multiprocessing reports when it could not read one from the fork server
+#: (popen_forkserver: "perhaps the forkserver process itself got killed"); seen once in a full run.
+_LOST = 255
+
+
 def _run_forked(args: list[str], cwd: Path, limit: float) -> tuple[str, int | None, str, float]:
     """``kb ARGS`` in a process forked from the fork server; killed (with its group) on a hang."""
     out = cwd / ".kb-output.txt"
@@ -189,6 +194,8 @@ def _run_forked(args: list[str], cwd: Path, limit: float) -> tuple[str, int | No
     output = out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
     out.unlink(missing_ok=True)
     code = process.exitcode if process.exitcode is not None else -9
+    if code == _LOST:  # multiprocessing could not read the status from the server; kb never exits 255
+        return "lost", code, output, time.monotonic() - started
     return _classify(code, output), code, output, time.monotonic() - started
 
 
@@ -296,8 +303,19 @@ def _broken(case: Case, error: Exception) -> Result:
     return result
 
 
-def run_case(case: Case, folder: Path, base_store: Path | None) -> Result:
-    """Run ``case`` in ``folder`` (created; must not exist) and judge it."""
+def run_case(case: Case, folder: Path, base_store: Path | None, mode: str | None = None) -> Result:
+    """Run ``case`` in ``folder`` (created; must not exist) and judge it.
+
+    When a forked run's exit status is lost, the case runs again from the start, in a new folder,
+    as a new interpreter: the result is that run's, never a guess.
+    """
+    result = _run_case(case, folder, base_store, mode)
+    if result.kind == "lost":
+        result = _run_case(case, folder.with_name(folder.name + "-exec"), base_store, "exec")
+    return result
+
+
+def _run_case(case: Case, folder: Path, base_store: Path | None, mode: str | None) -> Result:
     folder.mkdir(parents=True)
     try:
         for name in case.files:
@@ -311,7 +329,9 @@ def run_case(case: Case, folder: Path, base_store: Path | None) -> Result:
                 raise RuntimeError("the case needs the base store")
             shutil.copytree(base_store, store)
         for command in case.before:
-            kind, code, output, _ = _run(["--store", "store", *command], folder, case.limit)
+            kind, code, output, _ = _run(["--store", "store", *command], folder, case.limit, mode)
+            if kind == "lost":
+                kind, code, output, _ = _run(["--store", "store", *command], folder, case.limit, "exec")
             if kind != "loaded":
                 raise RuntimeError(f"kb {' '.join(command)} failed: {output[-500:]}")
         before = store_state(store)
@@ -320,9 +340,9 @@ def run_case(case: Case, folder: Path, base_store: Path | None) -> Result:
     args = ["--store", case.store_arg, *case.args]
     if case.hold_lock:
         with _lock_holder(store):
-            kind, code, output, seconds = _run(args, folder, case.limit)
+            kind, code, output, seconds = _run(args, folder, case.limit, mode)
     else:
-        kind, code, output, seconds = _run(args, folder, case.limit)
+        kind, code, output, seconds = _run(args, folder, case.limit, mode)
     try:
         after = store_state(store)
     except Exception as error:  # e.g. a store left locked or corrupt: the case failed, loudly
