@@ -116,8 +116,12 @@ def export(
     KGX writes a directory and needs ``infores``. ``target`` is a :class:`kb.KnowledgeBase`
     or a store.
 
-    :raises ExportError: for an unknown format, or options the format does not take.
-    :raises StoreError: when reading the store or writing ``output`` fails.
+    A file is written beside ``output`` and renamed into place when complete (:func:`atomic_file`),
+    so a failed export leaves no partial file and an existing one untouched.
+
+    :raises ExportError: for an unknown format, options the format does not take, or an output that
+        cannot be written (a directory, a missing folder, a full disk: the path and the reason).
+    :raises StoreError: when reading the store fails.
     """
     row = export_format(format)
     if (graph is not None or source_id is not None) and not row.per_source:
