@@ -103,19 +103,47 @@ def to_networkx(target: QueryTarget) -> nx.MultiDiGraph:
 
 
 def write_network(target: QueryTarget, output: IO[bytes] | Path, *, format: str) -> None:
-    """Write the KB's network in ``format``: GraphML streams from the store (bounded memory);
-    GEXF, node-link and Cytoscape JSON are written from :func:`to_networkx`'s graph."""
-    if format == "graphml":
-        if isinstance(output, Path):
-            with output.open("wb") as handle:
-                write_graphml(target, handle)
-        else:
-            write_graphml(target, output)
+    """Write the KB's network in ``format``. GraphML, node-link and Cytoscape JSON stream from the
+    store (edges are written as they come; what is held is the nodes); GEXF, which lists every node
+    before any edge and numbers attributes up front, is written from :func:`to_networkx`'s graph."""
+    writers = {"graphml": write_graphml, "node-link": _write_json_network, "cytoscape": _write_json_network}
+    if format not in writers:
+        write_graph(to_networkx(target), output, format=format)
         return
-    write_graph(to_networkx(target), output, format=format)
+    if isinstance(output, Path):
+        with output.open("wb") as handle:
+            writers[format](target, handle, format=format)
+    else:
+        writers[format](target, output, format=format)
 
 
-def write_graphml(target: QueryTarget, output: IO[bytes]) -> None:
+def _write_json_network(target: QueryTarget, output: IO[bytes], *, format: str) -> None:
+    """Node-link or Cytoscape JSON, edges first (as they come), then the nodes met; ``networkx``
+    reads either back (``node_link_graph``, ``cytoscape_graph``) as :func:`to_networkx`'s graph."""
+    cytoscape = format == "cytoscape"
+    output.write(b'{"data": [], "directed": true, "multigraph": true, "elements": {"edges": [\n' if cytoscape
+                 else b'{"directed": true, "multigraph": true, "graph": {}, "links": [\n')
+    nodes: list[dict[str, Any]] = []
+    buffer: list[str] = []
+    separator = ""
+    for kind, first, second, attributes in iter_network(target):
+        if kind == "node":
+            nodes.append({**attributes, "id": first, "value": first, "name": first} if cytoscape else {**attributes, "id": first})
+            continue
+        key = attributes.pop("key")
+        link = {**attributes, "source": first, "target": second, "key": key}
+        buffer.append(separator + json.dumps({"data": link} if cytoscape else link, ensure_ascii=False))
+        separator = ",\n"
+        if len(buffer) > 5_000:
+            output.write("".join(buffer).encode("utf-8"))
+            buffer.clear()
+    output.write("".join(buffer).encode("utf-8"))
+    output.write(b'\n], "nodes": [\n' if cytoscape else b'\n], "nodes": [\n')
+    output.write(",\n".join(json.dumps({"data": node} if cytoscape else node, ensure_ascii=False) for node in nodes).encode("utf-8"))
+    output.write(b"\n]}}\n" if cytoscape else b"\n]}\n")
+
+
+def write_graphml(target: QueryTarget, output: IO[bytes], *, format: str = "graphml") -> None:
     """Write the network as GraphML while its rows arrive: nodes when first met, edges as they come.
 
     GraphML lets nodes and edges interleave, and ``networkx.read_graphml`` reads the file back as the

@@ -77,3 +77,25 @@ def test_kgx_reads_the_network_rows_once_and_lazily(kb: KnowledgeBase, tmp_path,
     report = kb.export("kgx", tmp_path / "kgx", infores="infores:test").kgx
     assert calls == ["network_edges"]
     assert report is not None and report.edges_by_predicate.get("biolink:has_adverse_event")
+
+
+@pytest.mark.parametrize("fmt", ["node-link", "cytoscape"])
+def test_streamed_json_reads_back_as_the_networkx_data(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    import json
+
+    graph = to_networkx(kb)
+    expected = nx.node_link_data(graph, edges="links") if fmt == "node-link" else nx.cytoscape_data(graph)
+    monkeypatch.setattr(network, "to_networkx", lambda *_: (_ for _ in ()).throw(AssertionError("built a networkx graph")))
+    streamed = io.BytesIO()
+    network.write_network(kb, streamed, format=fmt)
+    data = json.loads(streamed.getvalue())
+    if fmt == "node-link":
+        assert nx.utils.graphs_equal(nx.node_link_graph(data, edges="links"), graph)
+        parts = ("nodes", "links")
+        found, wanted = data, expected
+    else:
+        assert nx.utils.graphs_equal(nx.cytoscape_graph(data), nx.cytoscape_graph(expected))
+        parts = ("nodes", "edges")
+        found, wanted = data["elements"], expected["elements"]
+    for part in parts:
+        assert sorted(json.dumps(item, sort_keys=True) for item in found[part]) == sorted(json.dumps(item, sort_keys=True) for item in wanted[part])
