@@ -145,8 +145,15 @@ class IriScheme:
         return f"{trial_iri}/arm/{arm_key}"
 
     @staticmethod
-    def intervention(arm_iri: str, position: int) -> str:
-        return f"{arm_iri}/intervention/{position}"
+    def intervention(arm_iri: str, content: str) -> str:
+        """An arm's intervention, named by its content (canonical JSON), not its position.
+
+        Arms are shared by every source that describes the trial; a node named by position was
+        shared too, so two sources listing an arm's interventions in different orders mixed
+        their drugs and doses on one node. Named by content, two sources share an intervention
+        node only when they say the same about it, as with :meth:`publication_record`.
+        """
+        return f"{arm_iri}/intervention/{_digest('intervention', content, length=16)}"
 
     def analysis(self, source_id: str, key: str) -> str:
         return f"{self.base}analysis/{_segment(source_id)}/{key}"

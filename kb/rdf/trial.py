@@ -85,7 +85,7 @@ def add_trial(context: MappingContext, trial: Trial, node: ox.NamedNode, trial_n
             add(arm_node, TEKB.registryGroupId, string(group_id))
         for position, intervention in enumerate(arm.interventions, start=1):
             where = f"{path}.arms[{arm_index}].interventions[{position - 1}]"
-            intervention_node = iri(context.iris.intervention(arm_node.value, position))
+            intervention_node = iri(context.iris.intervention(arm_node.value, intervention.model_dump_json()))
             add(arm_node, TEKB.hasIntervention, intervention_node)
             add(intervention_node, RDF.type, iri(OBO.OBI_0000931))  # study intervention
             add(intervention_node, TEKB.placebo, boolean(intervention.placebo))

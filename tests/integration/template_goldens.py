@@ -111,13 +111,17 @@ def _comparable(key: str, rows: list[list[Any]]) -> list[list[Any]]:
             record.pop("content_hash")
         elif name == "node_labels" and str(record["node"]).startswith(TEKB_NS):
             continue
+        elif name == "node_labels" and "/intervention/" in str(record["node"]):
+            # Interventions were named by position, now by content (sources listing an arm's
+            # interventions in different orders had mixed them on one node).
+            record["node"] = str(record["node"]).rsplit("/", 1)[0] + "/*"
         kept.append(list(record.values()))
     return kept
 
 
 #: Templates whose ORDER BY leaves ties (rows equal on every sort key), which a store returns in
 #: the order it holds them: compared as sorted rows.
-UNORDERED = {"network_edges"}
+UNORDERED = {"network_edges", "node_labels"}
 
 
 def digest(results: dict[str, list[list[Any]]]) -> dict[str, dict[str, Any]]:

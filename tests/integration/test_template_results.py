@@ -7,6 +7,9 @@ a SHA-256 of the rows (so no record of the shared fixtures is copied into the pr
 differ, and why:
 ``stats.quads`` and ``provenance.content_hash`` (the mapping now writes labels onto findings and
 its version is part of every hash), and ``node_labels`` rows of ontology terms added since.
+``node_labels`` of interventions: they were named by position and are named by content since
+issue 12 (two sources of a pooled arm had mixed their interventions on one node, now two nodes,
+one more row); its golden entries were rewritten then, from the rows the code gave.
 """
 
 from __future__ import annotations
