@@ -29,6 +29,7 @@ from kb.rdf import IriScheme, default_base
 from kb.rdf.terms import iri
 from kb.store import MEMORY, OxigraphStore, SelectResult, StoreBackend, Term, open_store
 from kb.vocab import Vocabulary, get_vocabulary
+from kb.vocab.known import KnownNames
 from kb.vocab.stored import (
     AddReport, VocabularySummary, add_user_vocabulary, ensure_vocabulary, list_vocabularies, load_vocabulary,
     remove_user_vocabulary, user_graphs,
@@ -118,6 +119,16 @@ class KnowledgeBase:
             self._vocabulary = load_vocabulary(self.store, self.iris) if key else get_vocabulary()
             self._vocabulary_key = key
         return self._vocabulary
+
+    @property
+    def names(self) -> KnownNames:
+        """What query parameters resolve through: :attr:`vocabulary`, then the concept nodes this KB holds.
+
+        A name no vocabulary knew at ingest is kept with a local IRI; it resolves by that IRI or
+        by its text (exact after :func:`kb.vocab.normalize_name`), and a miss suggests close
+        names from both (:class:`kb.vocab.known.KnownNames`).
+        """
+        return KnownNames(self.vocabulary, self.store, unresolved_iri=self.iris.unresolved_concept)
 
     def forget_vocabulary(self) -> None:
         """Build :attr:`vocabulary` again at its next use (after this handle changed the user vocabularies:

@@ -3,6 +3,8 @@
 A template runs over a :class:`~kb.KnowledgeBase` (its store and its merged vocabulary) or
 over a bare store: then names resolve through the bundled vocabulary plus the user
 vocabularies the store holds under the default IRI base, as ``kb query`` resolves them.
+Either way a name the vocabularies miss is looked up among the concept nodes the store holds
+(:mod:`kb.vocab.known`).
 """
 
 from __future__ import annotations
@@ -47,14 +49,21 @@ class Row(Protocol):
 
 
 def _target(target: QueryTarget, vocabulary: ConceptResolver | None) -> tuple[StoreBackend, ConceptResolver]:
-    """The store and the resolver a template runs with."""
+    """The store and the resolver a template runs with.
+
+    Without an explicit ``vocabulary``, names resolve through the KB's vocabulary and then the
+    concept nodes the store holds (:class:`kb.vocab.known.KnownNames`): a name ingested
+    without a vocabulary match can be asked for by its text or its local IRI.
+    """
     if hasattr(target, "store") and hasattr(target, "vocabulary"):
-        return target.store, vocabulary or target.vocabulary
+        return target.store, vocabulary or getattr(target, "names", None) or target.vocabulary
     if vocabulary is None:
         from kb.rdf import IriScheme  # the default base, as a bare store carries none
+        from kb.vocab.known import KnownNames
         from kb.vocab.stored import load_vocabulary
 
-        vocabulary = load_vocabulary(target, IriScheme())
+        iris = IriScheme()
+        vocabulary = KnownNames(load_vocabulary(target, iris), target, unresolved_iri=iris.unresolved_concept)
     return target, vocabulary
 
 

@@ -271,11 +271,19 @@ class Vocabulary:
                 return self._concepts[hit_name[0]]
         return None
 
-    def _unknown(self, text: str, category: str | None, categories: tuple[str, ...]) -> str:
+    def labels_by_name(self, category: str | None = None) -> dict[str, str]:
+        """Every name's :func:`normalize_name` key (all categories, or one), mapped to its concept's preferred label.
+
+        What suggestions for a name that does not resolve are chosen from.
+        """
         labels: dict[str, str] = {}
-        for cat in categories:
+        for cat in check_category(category):
             for key, (iri, _name) in self._names[cat].items():
                 labels.setdefault(key, self._concepts[iri].label)
+        return labels
+
+    def _unknown(self, text: str, category: str | None, categories: tuple[str, ...]) -> str:
+        labels = self.labels_by_name(category)
         close = difflib.get_close_matches(normalize_name(text), list(labels), n=10, cutoff=0.6)
         suggestions = list(dict.fromkeys(labels[key] for key in close))[:3]
         scope = f"category {category!r}" if category else f"any category ({', '.join(CATEGORIES)})"
