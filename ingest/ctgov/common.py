@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from kb.models import PRelation
 
-__all__ = ["StudyReport", "token", "parse_number", "parse_count", "parse_p_value", "registry_url", "source_id"]
+__all__ = ["StudyReport", "token", "parse_number", "parse_count", "parse_p_value", "is_number", "numbers_in", "registry_url", "source_id"]
 
 
 @dataclass
@@ -24,6 +24,11 @@ class StudyReport:
     ``"outcome 'Overall Survival' group OG001: value 'NA' not numeric"``. ``notes`` says
     what the record lacks or what was assumed (``"no results section: design only"``).
     ``error`` is set when the study gave no document at all.
+
+    ``values_skipped`` counts the registry numbers (outcome values and their spreads or
+    limits, analysis estimates, CI bounds, dispersions and p-values, adverse-event counts)
+    that the skipped messages left out, so that every number of a record is either in the
+    document or counted here.
     """
 
     origin: str
@@ -31,15 +36,17 @@ class StudyReport:
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    values_skipped: int = 0
 
     @property
     def source_id(self) -> str | None:
         """The id of the source the study becomes, e.g. ``ctgov-NCT01029262``."""
         return source_id(self.nct) if self.nct else None
 
-    def skip(self, message: str) -> None:
-        """Record a value that was left out, and why."""
+    def skip(self, message: str, values: int = 0) -> None:
+        """Record something left out, and why; ``values`` is how many registry numbers it drops."""
         self.skipped.append(message)
+        self.values_skipped += values
 
     def note(self, message: str) -> None:
         """Record something the record lacks or an assumption the mapping made."""
@@ -108,6 +115,23 @@ def parse_count(value: object) -> int | None:
     return int(number)
 
 
+def is_number(value: object) -> bool:
+    """Whether a registry field holds a number (a p-value may carry a relation: '<0.001').
+
+    >>> is_number("2.5"), is_number("<0.001"), is_number(">= 0.05"), is_number("NA"), is_number(None)
+    (True, True, True, False, False)
+    """
+    if parse_number(value) is not None:
+        return True
+    return value is not None and bool(_RELATION_NUMBER_RE.match(str(value).strip()))
+
+
+def numbers_in(item: dict[str, object], keys: tuple[str, ...]) -> int:
+    """How many of ``item``'s fields ``keys`` hold a number (what a skipped item drops)."""
+    return sum(1 for key in keys if is_number(item.get(key)))
+
+
+_RELATION_NUMBER_RE = re.compile(r"^(<=|>=|≤|≥|<|>|=)\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 _P_RE = re.compile(r"^(<=|≤|<|>|=)?\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$")
 _P_RELATIONS = {None: PRelation.eq, "=": PRelation.eq, "<": PRelation.lt, "<=": PRelation.le, "≤": PRelation.le, ">": PRelation.gt}
 

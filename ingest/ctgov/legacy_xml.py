@@ -139,6 +139,24 @@ def _outcome(outcome: etree._Element) -> dict[str, Any]:
     }
 
 
+def _totals(table: etree._Element | None, prefix: str) -> dict[str, dict[str, str]]:
+    """The table's 'Total' row per group id, as v2's group totals (``seriousNumAffected`` ...)."""
+    found: dict[str, dict[str, str]] = {}
+    if table is None:
+        return found
+    for category in table.findall("category_list/category"):
+        if _text(category, "title") != "Total":
+            continue
+        for counts in category.iter("counts"):
+            group = counts.get("group_id")
+            if not group:
+                continue
+            for attribute, key in (("subjects_affected", "NumAffected"), ("subjects_at_risk", "NumAtRisk"), ("events", "NumEvents")):
+                if counts.get(attribute) is not None:
+                    found.setdefault(group, {})[prefix + key] = counts.get(attribute) or ""
+    return found
+
+
 def _events(table: etree._Element | None) -> list[dict[str, Any]]:
     if table is None:
         return []
@@ -146,7 +164,7 @@ def _events(table: etree._Element | None) -> list[dict[str, Any]]:
     events = []
     for category in table.findall("category_list/category"):
         organ_system = _text(category, "title")
-        if organ_system == "Total":  # the table's totals row, not an event
+        if organ_system == "Total":  # the table's totals row, not an event: read by _totals
             continue
         for event in category.findall("event_list/event"):
             title = event.find("sub_title")
@@ -188,10 +206,12 @@ def _results(root: etree._Element) -> dict[str, Any] | None:
     reported = results.find("reported_events")
     if reported is not None:
         deaths = _deaths(reported)
+        serious, other = _totals(reported.find("serious_events"), "serious"), _totals(reported.find("other_events"), "other")
         groups = []
         for group in _groups(reported):
             affected, at_risk = deaths.get(group["id"], (None, None))
-            groups.append({**group, "deathsNumAffected": affected, "deathsNumAtRisk": at_risk})
+            groups.append({**group, "deathsNumAffected": affected, "deathsNumAtRisk": at_risk,
+                           **serious.get(group["id"], {}), **other.get(group["id"], {})})
         section["adverseEventsModule"] = {
             "timeFrame": _text(reported, "time_frame"),
             "eventGroups": groups,

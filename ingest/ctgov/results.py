@@ -1,7 +1,11 @@
 """The results section of a study (v2 JSON shape) to outcome results and adverse-event results.
 
 Every value that cannot be imported (not numeric, no group, out of range for its kind)
-is left out and named in the study's report; the rest of the table is kept.
+is left out and named in the study's report; the rest of the table is kept. The report also
+counts the registry numbers each such message leaves out (``StudyReport.values_skipped``), so
+the numbers of a record's outcome values (value, spread, limits), analyses (estimate, CI
+bounds, dispersion, p-value) and adverse-event tables (affected, at risk, events, group totals)
+are each in the document or counted as skipped.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ingest.ctgov.arms import ArmSet
-from ingest.ctgov.common import StudyReport, parse_count, parse_number, parse_p_value, token
+from ingest.ctgov.common import StudyReport, is_number, numbers_in, parse_count, parse_number, parse_p_value, token
 from kb.models import AdverseEventResult, ArmEventCount, ArmMeasurement, Comparison, EffectMeasure, Grade, OutcomeResult, OutcomeRole, Statistic
 from kb.models.findings import AssessmentType, CISides, Dispersion
 
@@ -37,6 +41,14 @@ _STATISTICS = {
     "COUNT_OF_UNITS": Statistic.count,
     "NUMBER": Statistic.number,
 }
+
+
+#: The fields of a measurement, an analysis and an adverse-event count whose numbers the report accounts for.
+MEASUREMENT_NUMBERS = ("value", "spread", "lowerLimit", "upperLimit")
+ANALYSIS_NUMBERS = ("paramValue", "ciLowerLimit", "ciUpperLimit", "dispersionValue", "pValue")
+EVENT_NUMBERS = ("numAffected", "numAtRisk", "numEvents")
+#: Per-group totals of the adverse-event tables (legacy XML's 'Total' rows become these).
+GROUP_TOTALS = ("seriousNumAffected", "seriousNumAtRisk", "seriousNumEvents", "otherNumAffected", "otherNumAtRisk", "otherNumEvents")
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -109,39 +121,54 @@ def _measurement(
         if statistic is Statistic.median and "not reached" in comment.casefold():
             fields["not_reached"] = True
         else:
-            report.skip(f"{where}: value {raw!r} not numeric" + (f" ({_short(comment)})" if comment else ""))
+            report.skip(f"{where}: value {raw!r} not numeric" + (f" ({_short(comment)})" if comment else ""),
+                        numbers_in(measurement, MEASUREMENT_NUMBERS))
             return None
     else:
         fields["value"] = value
     if statistic is Statistic.number and unit and unit.casefold().startswith("percent") and value is not None and 0 <= value <= 100:
         fields["statistic"] = Statistic.percentage
+    # The registry fields this measurement keeps, or whose leaving out is already reported.
+    used = {"value"}
     if dispersion is not None:
         spread = parse_number(measurement.get("spread"))
         lower, upper = parse_number(measurement.get("lowerLimit")), parse_number(measurement.get("upperLimit"))
+        limits = numbers_in(measurement, ("lowerLimit", "upperLimit"))
         if dispersion is Dispersion.confidence_interval:
+            used |= {"lowerLimit", "upperLimit"}
             if lower is not None and upper is not None:
                 fields.update(dispersion=dispersion, ci_lower=lower, ci_upper=upper, ci_level=ci_level)
             elif measurement.get("lowerLimit") is not None or measurement.get("upperLimit") is not None:
-                report.skip(f"{where}: confidence interval {measurement.get('lowerLimit')!r} to {measurement.get('upperLimit')!r} not numeric")
+                report.skip(f"{where}: confidence interval {measurement.get('lowerLimit')!r} to {measurement.get('upperLimit')!r} not numeric", limits)
         elif dispersion in {Dispersion.full_range, Dispersion.inter_quartile_range}:
+            used |= {"lowerLimit", "upperLimit"}
             if lower is not None and upper is not None:
                 fields.update(dispersion=dispersion, dispersion_lower=lower, dispersion_upper=upper)
             elif measurement.get("lowerLimit") is not None or measurement.get("upperLimit") is not None:
-                report.skip(f"{where}: {dispersion.value} {measurement.get('lowerLimit')!r} to {measurement.get('upperLimit')!r} not numeric")
-        elif spread is not None and spread >= 0:
-            fields.update(dispersion=dispersion, dispersion_value=spread)
-        elif measurement.get("spread") is not None:
-            report.skip(f"{where}: {dispersion.value} {measurement.get('spread')!r} not numeric")
+                report.skip(f"{where}: {dispersion.value} {measurement.get('lowerLimit')!r} to {measurement.get('upperLimit')!r} not numeric", limits)
+        else:
+            used.add("spread")
+            if spread is not None and spread >= 0:
+                fields.update(dispersion=dispersion, dispersion_value=spread)
+            elif measurement.get("spread") is not None:
+                report.skip(f"{where}: {dispersion.value} {measurement.get('spread')!r} not numeric", numbers_in(measurement, ("spread",)))
+    unused = [key for key in MEASUREMENT_NUMBERS if key not in used and is_number(measurement.get(key))]
+    if unused:
+        # e.g. a spread given for a measure without a dispersion type: there is no telling what it is.
+        shown = ", ".join(f"{key} {measurement.get(key)!r}" for key in unused)
+        report.skip(f"{where}: {shown} left out (the measure's dispersion type, {dispersion.value if dispersion else 'none'}, has no place for it)", len(unused))
     try:
         return ArmMeasurement(**fields)
     except ValidationError as error:
         # e.g. a value outside its own interval: keep the value, drop what contradicts it.
-        trimmed = {k: v for k, v in fields.items() if k not in {"ci_lower", "ci_upper", "ci_level", "dispersion", "dispersion_lower", "dispersion_upper", "dispersion_value"}}
-        report.skip(f"{where}: spread left out ({error.errors()[0]['msg']})")
+        spreads = ("ci_lower", "ci_upper", "ci_level", "dispersion", "dispersion_lower", "dispersion_upper", "dispersion_value")
+        trimmed = {k: v for k, v in fields.items() if k not in spreads}
+        dropped = sum(1 for k in ("ci_lower", "ci_upper", "dispersion_lower", "dispersion_upper", "dispersion_value") if fields.get(k) is not None)
+        report.skip(f"{where}: spread left out ({error.errors()[0]['msg']})", dropped)
         try:
             return ArmMeasurement(**trimmed)
         except ValidationError as second:
-            report.skip(f"{where}: value {raw!r} left out ({second.errors()[0]['msg']})")
+            report.skip(f"{where}: value {raw!r} left out ({second.errors()[0]['msg']})", 1 if value is not None else 0)
             return None
 
 
@@ -165,15 +192,16 @@ def _compared_arms(where: str, analysis: dict[str, Any], table: str, arms: ArmSe
     """The (arm, reference arm) keys of a two-group analysis; None for any other analysis."""
     group_ids = [g for g in analysis.get("groupIds") or [] if g]
     if len(group_ids) != 2:
-        report.skip(f"{where}: compares {len(group_ids)} groups ({', '.join(group_ids) or 'none'}); only two-group comparisons are imported")
+        report.skip(f"{where}: compares {len(group_ids)} groups ({', '.join(group_ids) or 'none'}); only two-group comparisons are imported",
+                    numbers_in(analysis, ANALYSIS_NUMBERS))
         return None
     keys = [arms.arm_of(table, g) for g in group_ids]
     first, second = keys
     if first is None or second is None:
-        report.skip(f"{where}: group {group_ids[keys.index(None)]} is not a group of the outcome")
+        report.skip(f"{where}: group {group_ids[keys.index(None)]} is not a group of the outcome", numbers_in(analysis, ANALYSIS_NUMBERS))
         return None
     if first == second:
-        report.skip(f"{where}: groups {group_ids[0]} and {group_ids[1]} are the same arm")
+        report.skip(f"{where}: groups {group_ids[0]} and {group_ids[1]} are the same arm", numbers_in(analysis, ANALYSIS_NUMBERS))
         return None
     # The registry does not say which arm is the reference: a control arm is, else the second.
     if arms.is_comparator(first) and not arms.is_comparator(second):
@@ -190,8 +218,11 @@ def _add_estimate(fields: dict[str, Any], where: str, analysis: dict[str, Any], 
     estimate = parse_number(estimate_text)
     if label and estimate is not None:
         fields.update(measure=_effect_measure(label), measure_label=label, estimate=estimate)
+    elif estimate is not None:
+        # Without its parameter type an estimate could be a ratio or a difference: no telling.
+        report.skip(f"{where}: estimate {estimate_text!r} has no parameter type", 1)
     elif estimate_text not in (None, ""):
-        report.skip(f"{where}: estimate {estimate_text!r} not numeric")
+        report.skip(f"{where}: estimate {estimate_text!r} not numeric", numbers_in(analysis, ("paramValue",)))
     lower_text, upper_text = analysis.get("ciLowerLimit"), analysis.get("ciUpperLimit")
     lower, upper = parse_number(lower_text), parse_number(upper_text)
     if lower is not None and upper is not None and "estimate" in fields:
@@ -203,11 +234,17 @@ def _add_estimate(fields: dict[str, Any], where: str, analysis: dict[str, Any], 
         fields["ci_sides"] = {"TWO_SIDED": CISides.two_sided, "2_SIDED": CISides.two_sided,
                               "ONE_SIDED": CISides.one_sided, "1_SIDED": CISides.one_sided}.get(sides)
     elif lower_text not in (None, "") or upper_text not in (None, ""):
-        report.skip(f"{where}: confidence interval {lower_text!r} to {upper_text!r} not numeric or incomplete")
+        report.skip(f"{where}: confidence interval {lower_text!r} to {upper_text!r} not numeric or incomplete",
+                    numbers_in(analysis, ("ciLowerLimit", "ciUpperLimit")))
     dispersion, _ = _dispersion(analysis.get("dispersionType"))
-    spread = parse_number(analysis.get("dispersionValue"))
+    spread_text = analysis.get("dispersionValue")
+    spread = parse_number(spread_text)
     if dispersion is not None and spread is not None and spread >= 0 and "estimate" in fields:
         fields.update(dispersion=dispersion, dispersion_value=spread)
+    elif is_number(spread_text):
+        why = ("no estimate beside it" if "estimate" not in fields else
+               f"dispersion type {analysis.get('dispersionType')!r} unknown" if dispersion is None else "negative")
+        report.skip(f"{where}: dispersion value {spread_text!r} left out ({why})", 1)
 
 
 def _add_p_value(fields: dict[str, Any], where: str, analysis: dict[str, Any], report: StudyReport) -> None:
@@ -216,7 +253,7 @@ def _add_p_value(fields: dict[str, Any], where: str, analysis: dict[str, Any], r
     if p_text not in (None, ""):
         parsed = parse_p_value(p_text)
         if parsed is None:
-            report.skip(f"{where}: p-value {p_text!r} not a p-value")
+            report.skip(f"{where}: p-value {p_text!r} not a p-value", 1 if is_number(p_text) else 0)
         else:
             fields["p_value"], fields["p_relation"] = parsed
 
@@ -224,23 +261,43 @@ def _add_p_value(fields: dict[str, Any], where: str, analysis: dict[str, Any], r
 def _consistent_comparison(fields: dict[str, Any], where: str, report: StudyReport) -> Comparison | None:
     """The comparison as stated if it validates, else without its interval, else without its estimate."""
     # Keep what the registry states consistently: drop the interval, then the estimate, if they contradict.
+    counted = ("ci_lower", "ci_upper", "estimate", "dispersion_value", "p_value")
+    dropped: list[str] = []
+    lost = 0
+    problem = ""
     for drop, what in (((), ""), (("ci_lower", "ci_upper", "ci_level", "ci_sides"), "confidence interval"),
                        (("measure", "estimate", "dispersion", "dispersion_value"), "estimate")):
         had = any(fields.get(name) is not None for name in drop)
+        lost += sum(1 for name in drop if name in counted and fields.get(name) is not None)
         for name in drop:
             fields.pop(name, None)
         if drop and not had:
             continue
+        if what:
+            dropped.append(what)
         try:
             made = Comparison(**fields)
         except ValidationError as error:
             problem = error.errors()[0]["msg"]
             continue
-        if what:
-            report.skip(f"{where}: {what} left out ({problem})")
+        if dropped:
+            report.skip(f"{where}: {' and '.join(dropped)} left out ({problem})", lost)
         return made
-    report.skip(f"{where}: left out ({problem})")
+    lost += sum(1 for name in counted if fields.get(name) is not None)
+    report.skip(f"{where}: left out ({problem})", lost)
     return None
+
+
+def _measure_numbers(measure: dict[str, Any], with_analyses: bool = False) -> int:
+    """How many numbers an outcome measure's values (and, if asked, its analyses) hold."""
+    total = sum(
+        numbers_in(item, MEASUREMENT_NUMBERS)
+        for klass in measure.get("classes") or [] for category in klass.get("categories") or []
+        for item in category.get("measurements") or []
+    )
+    if with_analyses:
+        total += sum(numbers_in(analysis, ANALYSIS_NUMBERS) for analysis in measure.get("analyses") or [])
+    return total
 
 
 def outcome_results(results: dict[str, Any], trial: str, arms: ArmSet, report: StudyReport) -> list[OutcomeResult]:
@@ -251,14 +308,16 @@ def outcome_results(results: dict[str, Any], trial: str, arms: ArmSet, report: S
         title = (measure.get("title") or "").strip()
         where = f"outcome {_short(title)!r}"
         if not title:
-            report.skip(f"outcome {index}: no title")
+            report.skip(f"outcome {index}: no title", _measure_numbers(measure, with_analyses=True))
             continue
         table = f"outcome-{index}"
-        arms.register(table, measure.get("groups") or [])
+        arms.register(table, measure.get("groups") or [], report, where)
         param = token(measure.get("paramType") or "")
         statistic = _STATISTICS.get(param)
         if statistic is None and measure.get("paramType"):
-            report.skip(f"{where}: parameter type {measure.get('paramType')!r} unknown; values left out")
+            report.skip(f"{where}: parameter type {measure.get('paramType')!r} unknown; values left out", _measure_numbers(measure))
+        elif statistic is None and _measure_numbers(measure):
+            report.skip(f"{where}: no parameter type; values left out", _measure_numbers(measure))
         unit = (measure.get("unitOfMeasure") or "").strip() or None
         dispersion, ci_level = _dispersion(measure.get("dispersionType"))
         measure_denoms = _denominators(measure.get("denoms"))
@@ -273,7 +332,7 @@ def outcome_results(results: dict[str, Any], trial: str, arms: ArmSet, report: S
                         cell = f"{where}{f' [{_short(label, 40)}]' if label else ''} group {group_id}"
                         arm = arms.arm_of(table, group_id)
                         if arm is None:
-                            report.skip(f"{cell}: group not listed for the outcome")
+                            report.skip(f"{cell}: group not listed for the outcome", numbers_in(item, MEASUREMENT_NUMBERS))
                             continue
                         n = denoms.get(group_id)
                         if n is None:
@@ -311,20 +370,33 @@ def _event_counts(where: str, stats: list[dict[str, Any]], arms: ArmSet, report:
     for item in stats:
         group_id = item.get(group_key) or ""
         arm = arms.arm_of("adverse-events", group_id)
+        pair = numbers_in(item, (affected_key, at_risk_key))
         if arm is None:
-            report.skip(f"{where} group {group_id}: group not listed for the adverse events")
+            report.skip(f"{where} group {group_id}: group not listed for the adverse events", pair)
             continue
         affected, at_risk = parse_count(item.get(affected_key)), parse_count(item.get(at_risk_key))
         if affected is None:
-            report.skip(f"{where} group {group_id}: affected {item.get(affected_key)!r} not a count")
+            report.skip(f"{where} group {group_id}: affected {item.get(affected_key)!r} not a count", pair)
             continue
         if at_risk is None:
-            report.skip(f"{where} group {group_id}: no denominator (at risk {item.get(at_risk_key)!r})")
+            report.skip(f"{where} group {group_id}: no denominator (at risk {item.get(at_risk_key)!r})", numbers_in(item, (at_risk_key,)))
         try:
             counts.append(ArmEventCount(arm=arm, n_affected=affected, n_at_risk=at_risk))
         except ValidationError as error:
-            report.skip(f"{where} group {group_id}: {error.errors()[0]['msg']}")
+            report.skip(f"{where} group {group_id}: {error.errors()[0]['msg']}", 1 + (at_risk is not None))
     return counts
+
+
+def _skip_uncounted(module: dict[str, Any], groups: list[dict[str, Any]], report: StudyReport) -> None:
+    """Report the adverse-event numbers no finding has a field for: events counted (not participants), group totals."""
+    for table, what in (("seriousEvents", "serious"), ("otherEvents", "other")):
+        events = sum(numbers_in(item, ("numEvents",)) for event in module.get(table) or [] for item in event.get("stats") or [])
+        if events:
+            report.skip(f"{what} adverse events: {events} counts of events (numEvents) left out: a finding counts participants affected and at risk", events)
+    totals = sum(numbers_in(group, GROUP_TOTALS) for group in groups)
+    if totals:
+        report.skip(f"adverse events: {totals} per-group totals (participants with any serious or other event) left out: "
+                    "each event's own counts are kept", totals)
 
 
 def adverse_events(results: dict[str, Any], trial: str, arms: ArmSet, report: StudyReport) -> list[AdverseEventResult]:
@@ -334,10 +406,14 @@ def adverse_events(results: dict[str, Any], trial: str, arms: ArmSet, report: St
         report.note("no adverse events module")
         return []
     groups = module.get("eventGroups") or []
-    arms.register("adverse-events", groups)
+    arms.register("adverse-events", groups, report, "adverse events")
+    _skip_uncounted(module, groups, report)
     time_frame = module.get("timeFrame") or None
     found: list[AdverseEventResult] = []
     deaths = [g for g in groups if g.get("deathsNumAffected") is not None]
+    for group in groups:
+        if group.get("deathsNumAffected") is None and is_number(group.get("deathsNumAtRisk")):
+            report.skip(f"all-cause mortality group {group.get('id')}: at risk {group.get('deathsNumAtRisk')!r} without deaths", 1)
     if deaths:
         stats = [{"groupId": g.get("id"), "affected": g.get("deathsNumAffected"), "atRisk": g.get("deathsNumAtRisk")} for g in deaths]
         counts = _event_counts("all-cause mortality", stats, arms, report, ("groupId", "affected", "atRisk"))
@@ -349,7 +425,8 @@ def adverse_events(results: dict[str, Any], trial: str, arms: ArmSet, report: St
             term = (event.get("term") or "").strip()
             where = f"{'serious' if serious else 'other'} adverse event {_short(term)!r}"
             if not term:
-                report.skip(f"{'serious' if serious else 'other'} adverse event {index}: no term")
+                report.skip(f"{'serious' if serious else 'other'} adverse event {index}: no term",
+                            sum(numbers_in(item, ("numAffected", "numAtRisk")) for item in event.get("stats") or []))
                 continue
             counts = _event_counts(where, event.get("stats") or [], arms, report, ("groupId", "numAffected", "numAtRisk"))
             if not counts:
