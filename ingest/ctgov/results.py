@@ -264,7 +264,7 @@ def _consistent_comparison(fields: dict[str, Any], where: str, report: StudyRepo
     counted = ("ci_lower", "ci_upper", "estimate", "dispersion_value", "p_value")
     dropped: list[str] = []
     lost = 0
-    problem = ""
+    problem = first = ""
     for drop, what in (((), ""), (("ci_lower", "ci_upper", "ci_level", "ci_sides"), "confidence interval"),
                        (("measure", "estimate", "dispersion", "dispersion_value"), "estimate")):
         had = any(fields.get(name) is not None for name in drop)
@@ -279,12 +279,14 @@ def _consistent_comparison(fields: dict[str, Any], where: str, report: StudyRepo
             made = Comparison(**fields)
         except ValidationError as error:
             problem = error.errors()[0]["msg"]
+            first = first or problem
             continue
         if dropped:
             report.skip(f"{where}: {' and '.join(dropped)} left out ({problem})", lost)
         return made
     lost += sum(1 for name in counted if fields.get(name) is not None)
-    report.skip(f"{where}: left out ({problem})", lost)
+    # The first problem is why: what remained once it was dropped could not stand alone.
+    report.skip(f"{where}: left out ({first})", lost)
     return None
 
 
