@@ -260,9 +260,22 @@ class KnowledgeBase:
         check_federation(query, allow_service=allow_service)
         return self.store.raw_query(query, bindings)
 
-    def stats(self) -> Any:
-        """The KB's counts, as one row of the ``stats`` template."""
-        return self.query("stats")[0]
+    def stats(self, *, distinct_triples: bool = False) -> Any:
+        """The KB's counts, as one row of the ``stats`` template (a named tuple).
+
+        ``quads`` counts a triple once per graph that holds it, as raw SPARQL over the union
+        does; it sums the size each graph records (a read per graph, not per quad). With
+        ``distinct_triples=True`` the row ends with ``triples``, the distinct triples of all
+        graphs (their RDF merge): a scan of the store, O(store) in time and O(triples) in memory
+        (``docs/decisions/0008-union-default-graph.md``).
+        """
+        row = self.query("stats")[0]
+        if not distinct_triples:
+            return row
+        from collections import namedtuple  # only this rarely used path needs it
+
+        row_type: Any = namedtuple  # a row type whose fields are only known here
+        return row_type(type(row).__name__, (*row._fields, "triples"))(*row, self.store.distinct_triples())
 
     @property
     def sources(self) -> list[SourceSummary]:

@@ -111,6 +111,14 @@ class StoreBackend(Protocol):
         """Number of quads in the store, or in one graph."""
         ...
 
+    def distinct_triples(self) -> int:
+        """Number of distinct triples across all graphs (their RDF merge), where :meth:`count` counts quads.
+
+        A triple held by several graphs is one triple and several quads. No per-graph figure sums
+        to this, so it is a scan: time O(store), memory O(distinct triples).
+        """
+        ...
+
     def dump(self, output: IO[bytes] | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
         """Serialize the store (or one graph) to ``output``, streaming."""
         ...
