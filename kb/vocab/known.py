@@ -9,37 +9,30 @@ the same rule the vocabulary applies. Nothing is matched loosely: a miss is an
 :class:`~kb.errors.UnknownTermError` that suggests close names from the vocabulary and the
 KB and says how to add a synonym.
 
-Lookups go through the :class:`~kb.store.StoreBackend` protocol (index lookups on one IRI or
-one literal, and one SELECT with the category bound as an RDF term), so they work against a
-remote store too. Nothing is cached: the store is asked only when the vocabulary misses,
+Lookups are SELECTs through the :class:`~kb.store.StoreBackend` protocol with the IRI, the
+literal or the category bound as RDF terms (index lookups in Oxigraph; one request each on a
+remote store). Nothing is cached: the store is asked only when the vocabulary misses,
 and always sees what was ingested since.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from kb.errors import UnknownTermError
-from kb.namespaces import TEKB_NS
 from kb.store.backend import StoreBackend
 from kb.vocab.concepts import CATEGORIES, Concept, as_iri, check_category, normalize_name
 from kb.vocab.vocabulary import Vocabulary
 
 __all__ = ["KnownNames", "KBConcept"]
 
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_UNRESOLVED = ox.NamedNode(TEKB_NS + "UnresolvedConcept")
-_CATEGORY = ox.NamedNode(TEKB_NS + "vocabularyCategory")
-_LABELS = (
-    ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-    ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel"),
-)
-# The KB's own concept nodes of a category, with every name they carry. ?category is bound
-# as an RDF term when a category is given (kb.store binds it; never pasted into the text).
+# The KB's own concept nodes with every name they carry. ?concept, ?label and ?category are
+# bound as RDF terms when known (kb.store joins them in as VALUES; never pasted as text), so
+# each lookup is one query, on a remote store too.
 _NAMES_QUERY = """
 PREFIX tekb: <https://w3id.org/trial-evidence-kb/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -115,57 +108,50 @@ class KnownNames:
         iri = as_iri(text)
         if iri is not None:
             # An IRI or a CURIE is never also a label (as in the vocabulary): a miss is final.
-            return self._node(ox.NamedNode(iri), categories, None), None
+            return _one(text, self._lookup(categories, concept=ox.NamedNode(iri))), None
         key = normalize_name(text)
         if not key:
             return None, None
-        exact = [c for label in _LABELS for c in self._by_literal(label, text, categories)]
+        exact = self._lookup(categories, label=ox.Literal(text))
         if exact:
             return _one(text, exact), None
         if self._unresolved_iri is not None:
-            for category in categories:
-                guess = self._node(ox.NamedNode(self._unresolved_iri(category, text)), (category,), key)
-                if guess is not None:
-                    return guess, None
-        names = list(self._names(categories))
+            # The local IRI ingest would have given this text: it names the node only if one of
+            # the node's names normalizes like the text (slug() and normalize_name differ).
+            guessed = [ox.NamedNode(self._unresolved_iri(category, text)) for category in categories]
+            found = [c for node in guessed for c in self._lookup(categories, concept=node) if normalize_name(c.label) == key]
+            if found:
+                return _one(text, found), None
+        names = [c for category in categories for c in self._lookup((category,), category=category)]
         return _one(text, [c for c in names if normalize_name(c.label) == key]), names
 
-    def _node(self, node: ox.NamedNode, categories: tuple[str, ...], key: str | None) -> KBConcept | None:
-        """``node`` as a KB concept of one of ``categories`` (with a label normalizing to ``key`` if given)."""
-        if not any(True for _ in self.store.quads_matching(node, _RDF_TYPE, _UNRESOLVED)):
-            return None
-        category = next((c for c in categories if any(True for _ in self.store.quads_matching(node, _CATEGORY, ox.Literal(c)))), None)
-        if category is None:
-            return None
-        labels = [q.object.value for predicate in _LABELS for q in self.store.quads_matching(node, predicate, None)
-                  if isinstance(q.object, ox.Literal)]
-        if key is not None:
-            labels = [label for label in labels if normalize_name(label) == key]
-            if not labels:
-                return None  # a local IRI guessed from the text, but none of its names is the text's
-        return KBConcept(node.value, min(labels, default=node.value), category)
-
-    def _by_literal(self, predicate: ox.NamedNode, text: str, categories: tuple[str, ...]) -> Iterator[KBConcept]:
-        """KB concepts with exactly ``text`` as a label: an index lookup on the literal."""
-        subjects = {q.subject.value: None for q in self.store.quads_matching(None, predicate, ox.Literal(text)) if isinstance(q.subject, ox.NamedNode)}
-        for subject in subjects:
-            concept = self._node(ox.NamedNode(subject), categories, None)
-            if concept is not None:
-                yield KBConcept(concept.iri, text, concept.category)
-
-    def _names(self, categories: tuple[str, ...]) -> Iterator[KBConcept]:
-        """Every name of every KB concept node of ``categories``: one SELECT per category, category bound."""
-        for category in categories:
-            result = self.store.select(_NAMES_QUERY, {"category": ox.Literal(category)})
-            for row in result.dicts():
-                concept, label = row.get("concept"), row.get("label")
-                if isinstance(concept, ox.NamedNode) and isinstance(label, ox.Literal):
-                    yield KBConcept(concept.value, label.value, category)
+    def _lookup(
+        self,
+        categories: tuple[str, ...],
+        *,
+        concept: ox.NamedNode | None = None,
+        label: ox.Literal | None = None,
+        category: str | None = None,
+    ) -> list[KBConcept]:
+        """The KB concept nodes of ``categories`` with their names: one SELECT, the given terms bound."""
+        bindings: dict[str, ox.NamedNode | ox.Literal] = {}
+        if concept is not None:
+            bindings["concept"] = concept
+        if label is not None:
+            bindings["label"] = label
+        if category is not None:
+            bindings["category"] = ox.Literal(category)
+        found = []
+        for row in self.store.select(_NAMES_QUERY, bindings).dicts():
+            node, name, kind = row.get("concept"), row.get("label"), row.get("category")
+            if isinstance(node, ox.NamedNode) and isinstance(name, ox.Literal) and isinstance(kind, ox.Literal) and kind.value in categories:
+                found.append(KBConcept(node.value, name.value, kind.value))
+        return found
 
     # -- messages -------------------------------------------------------------------------
     def _unknown(self, text: str, category: str | None, categories: tuple[str, ...], names: list[KBConcept] | None) -> str:
         if names is None:
-            names = list(self._names(categories))
+            names = [c for cat in categories for c in self._lookup((cat,), category=cat)]
         candidates = self.vocabulary.labels_by_name(category)
         for concept in names:
             candidates.setdefault(normalize_name(concept.label), concept.label)

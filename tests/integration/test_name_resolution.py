@@ -9,11 +9,13 @@ the local IRI ``kb query unresolved`` lists, and a miss suggests close names.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from kb import KnowledgeBase
+from kb.errors import UnknownTermError
 from tests.conftest import CliResult, shared_path
 
 FINDINGS = """\
@@ -125,3 +127,34 @@ def test_a_registry_drug_no_vocabulary_knows_is_asked_for_by_its_registry_name(r
 )
 def test_a_registry_other_name_resolves(registry_kb: Cli) -> None:
     assert _rows(registry_kb, "outcome_results", "drug=Dupixent") == _rows(registry_kb, "outcome_results", "drug=Dupilumab")
+
+
+BACKENDS = ["embedded", "oxigraph-server", "virtuoso"]
+
+
+@pytest.fixture(params=BACKENDS)
+def any_backend_kb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KnowledgeBase]:
+    """A KB holding the findings file on each store backend (a server that is not installed skips)."""
+    if request.param == "embedded":
+        location = str(tmp_path / "store")
+    else:
+        location = request.getfixturevalue("oxigraph_server" if request.param == "oxigraph-server" else "virtuoso_server").url
+    kb = KnowledgeBase.open(location)
+    for graph in kb.store.named_graphs():  # a server shared by the session starts empty here
+        kb.store.remove_graph(graph)
+    path = tmp_path / "quorvimab.yaml"
+    path.write_text(FINDINGS, encoding="utf-8")
+    assert kb.ingest("findings", [path]).ok
+    yield kb
+    for graph in kb.store.named_graphs():
+        kb.store.remove_graph(graph)
+    kb.close()
+
+
+def test_the_kb_names_resolve_on_every_store_backend(any_backend_kb: KnowledgeBase) -> None:
+    kb = any_backend_kb
+    iri = kb.iris.unresolved_concept("drug", "Quorvimab")
+    for given in ("Quorvimab", "quorvimab", iri):
+        assert sorted(row.value for row in kb.query("outcome_results", drug=given)) == [7.0, 12.0], given
+    with pytest.raises(UnknownTermError, match="did you mean 'Quorvimab'"):
+        kb.query("outcome_results", drug="Quorvimap")
