@@ -193,3 +193,9 @@ def test_a_miss_without_strict_is_none_and_with_strict_names_the_scope() -> None
         names.resolve("no such drug", category="drug", strict=True)
     with pytest.raises(UnknownTermError, match="for any category"):
         names.resolve("no such drug", strict=True)
+
+
+def test_a_construct_template_resolves_the_kb_names_too(kb: KnowledgeBase) -> None:
+    by_name = kb.construct("drug_evidence", drug="zetamab x")
+    assert by_name and set(by_name) == set(kb.construct("drug_evidence", drug=LOCAL_DRUG))
+    assert any(triple.subject.value == LOCAL_DRUG or triple.object.value == LOCAL_DRUG for triple in by_name)
