@@ -161,8 +161,9 @@ def strip_population(title: str) -> str:
 def _abbreviations(texts: list[str], known: dict[str, str]) -> dict[str, str]:
     """Abbreviations the texts define, case-folded, to what they stand for (case-folded).
 
-    An abbreviation stands for the known drug name just before it ('Examplimab Pegol (EXP)'),
-    else for the words before it whose initials spell it ('Very Good Drug (VGD)'). One defined
+    An abbreviation stands for the known drug name just before it, or before one more word
+    ('Examplimab Pegol (EXP)' for the drug 'Examplimab'), else for the words before it whose
+    initials spell it ('Very Good Drug (VGD)'). One defined
     two ways means nothing (it is left out): the result must not depend on the order of texts.
     """
     found: dict[str, set[str]] = {}
@@ -173,7 +174,7 @@ def _abbreviations(texts: list[str], known: dict[str, str]) -> dict[str, str]:
                 continue
             before = _norm(text[: match.start()])
             meaning = next((known[name] for name in sorted(known, key=lambda n: (-len(n), n))
-                            if re.search(rf"(?<![\w-]){re.escape(name)}$", before)), None)
+                            if re.search(rf"(?<![\w-]){re.escape(name)}(?:\s+[^\W\d_]+)?$", before)), None)
             if meaning is None:
                 words = re.findall(r"[\w-]+", before)
                 letters = re.sub(r"[^a-z]", "", abbreviation.casefold())
@@ -238,7 +239,8 @@ class ArmSet:
                         aliases[other] = ""
         for arm in self.arms:
             texts += [arm.label, arm.description or ""]
-        for abbreviation, meaning in _abbreviations(texts, {a: n for a, n in aliases.items() if n}).items():
+        known = {a: n for a, n in aliases.items() if n} | {"placebo": "placebo"}  # 'Placebo (PBO)' too
+        for abbreviation, meaning in _abbreviations(texts, known).items():
             # An abbreviation of a drug name reads as that drug; of other words, as those words.
             aliases.setdefault(abbreviation, aliases.get(meaning) or meaning)
         return {alias: name for alias, name in aliases.items() if name and alias}
@@ -309,7 +311,11 @@ class ArmSet:
             return found, []
         if description:
             text = self.canonical(description)
-            named = [arm for arm in arms if (label := self.canonical(arm.label)) and re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text)]
+            # An arm named by the description, unless the description names a drug the arm does not receive
+            # ('Drug X at any dose, against placebo' is not the placebo arm).
+            drugs = {drug for drug in self._known_drugs if re.search(rf"(?<![\w-]){re.escape(drug)}(?![\w-])", text)}
+            named = [arm for arm in arms if (label := self.canonical(arm.label)) and drugs <= arm.drug_names
+                     and re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text)]
             if found := unique(named):
                 return found, []
             if found := unique(self._by_drugs(text, arms)):

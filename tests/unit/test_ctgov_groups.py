@@ -189,3 +189,21 @@ def test_unmatched_groups_without_protocol_arms_say_so() -> None:
     assert any("the protocol lists none" in note for note in report.notes)
     # Every analysis is kept, between the registry's own groups.
     assert sum(len(result.comparisons) for result in document.outcome_results) == 4
+
+
+def test_a_description_naming_another_drug_does_not_match_the_placebo_arm() -> None:
+    arms = _arms_of(examplimab_study())
+    arms.register("outcome-1", [{"id": "OG000", "title": "Any Dose", "description": "Participants who received EXP at any dose, against placebo."}])
+    assert arms.arm_of("outcome-1", "OG000") == "any-dose"
+
+
+def test_abbreviations_of_a_drug_name_and_of_placebo() -> None:
+    study = copy.deepcopy(examplimab_study())
+    module = study["protocolSection"]["armsInterventionsModule"]
+    module["interventions"][0]["name"] = "Examplimab"
+    module["armGroups"][2]["description"] = "Participants received Placebo (PBO) every 2 weeks."
+    arms = ArmSet(module)
+    # 'Examplimab Pegol (EXP)' defines EXP for the drug 'Examplimab' (one word after the name).
+    assert arms.canonical("EXP 400 mg (FAS)") == "examplimab 400 mg"
+    arms.register("outcome-1", [{"id": "OG000", "title": "PBO (SS)"}, {"id": "OG001", "title": "EXP 400mg (SS)"}])
+    assert (arms.arm_of("outcome-1", "OG000"), arms.arm_of("outcome-1", "OG001")) == ("placebo", "examplimab-pegol-400-mg")
