@@ -138,7 +138,7 @@ def test_groups_match_arms_and_analyses_are_kept() -> None:
     assert set(arms["examplimab-pegol-400-mg"].registry_group_ids) == {"OG001", "EG001"}
     # 'Treatment B (FAS)' is matched by its description, which names the arm 'Placebo'.
     assert set(arms["placebo"].registry_group_ids) == {"OG001", "OG002", "EG002"}
-    primary, itch, pooled = document.outcome_results
+    primary, itch, _ = document.outcome_results
     assert [(c.arm, c.reference_arm, c.estimate, c.ci_lower, c.ci_upper, c.p_value) for c in primary.comparisons] == [
         ("examplimab-pegol-200-mg", "placebo", 2.81, 1.22, 6.47, 0.015),
         ("examplimab-pegol-400-mg", "placebo", 27.2, 10.9, 43.5, 0.001),
@@ -177,7 +177,7 @@ def test_matching_does_not_depend_on_the_order_of_arms() -> None:
     first, _ = study_from_v2(study, "synthetic")
     second, _ = study_from_v2(reversed_study, "synthetic")
     assert first is not None and second is not None
-    by_key = lambda document: {arm.key: set(arm.registry_group_ids) for arm in document.trials[0].arms}  # noqa: E731
+    by_key = lambda document: {arm.key: set(arm.registry_group_ids) for arm in document.trials[0].arms}
     assert by_key(first) == by_key(second)
 
 
