@@ -354,7 +354,11 @@ class VocabularyManager:
         self._kb = kb
 
     def resolve(self, text: str, *, category: str | None = None) -> Any:
-        """The concept ``text`` names in this KB's vocabulary (bundled plus user), or None."""
+        """The concept ``text`` names in this KB's vocabulary (bundled plus user), or None.
+
+        Vocabularies only: ``kb.names.resolve`` also finds the names the KB holds outside every
+        vocabulary, as query parameters do (:attr:`KnowledgeBase.names`).
+        """
         return self._kb.vocabulary.resolve(text, category=category)
 
     def list(self) -> list[VocabularySummary]:
