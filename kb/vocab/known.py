@@ -64,8 +64,8 @@ class KnownNames:
     """Resolves names as queries do: through ``vocabulary``, then the KB's own concept nodes in ``store``.
 
     ``unresolved_iri(category, text)``, when given, is the local IRI ingest would give the
-    name (:meth:`kb.rdf.IriScheme.unresolved_concept`): tried first, as one index lookup,
-    before the category's names are read.
+    name (:meth:`kb.rdf.IriScheme.unresolved_concept`): after the exact-label lookup, it is
+    tried (one index lookup) before every name of the category is read.
     """
 
     def __init__(
