@@ -3,9 +3,9 @@
 Every value that cannot be imported (not numeric, no group, out of range for its kind)
 is left out and named in the study's report; the rest of the table is kept. The report also
 counts the registry numbers each such message leaves out (``StudyReport.values_skipped``), so
-the numbers of a record's outcome values (value, spread, limits), analyses (estimate, CI
-bounds, dispersion, p-value) and adverse-event tables (affected, at risk, events, group totals)
-are each in the document or counted as skipped.
+the numbers of a record's outcome values (value, spread, limits) and analyses (estimate, CI
+bounds, dispersion, p-value) are each in the document or counted as skipped (so are those of
+its adverse-event tables, in :mod:`ingest.ctgov.events`).
 """
 
 from __future__ import annotations
