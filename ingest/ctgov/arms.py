@@ -115,15 +115,18 @@ def interventions_of(module: dict[str, Any], resolve_drug: Any = None) -> dict[s
         kind_token = re.sub(r"[^A-Z]+", "_", kind.upper()).strip("_")
         placebo = bool(_PLACEBO_RE.search(name))
         drug = None
+        other_names = tuple(dict.fromkeys(
+            other.strip() for other in item.get("otherNames") or [] if isinstance(other, str) and other.strip() and other.strip() != name
+        ))
         if not placebo and kind_token in _DRUG_TYPES:
-            names = [name, *(item.get("otherNames") or [])]
-            drug = resolve_drug(names) if resolve_drug else name
+            drug = resolve_drug([name, *other_names]) if resolve_drug else name
         intervention = Intervention(
             drug=drug,
             placebo=placebo,
             label=name,
             type=kind.lower() or "other",
             description=(item.get("description") or None),
+            other_names=other_names,
         )
         result[_norm(name)] = (intervention, {_norm(label) for label in item.get("armGroupLabels") or []})
     return result

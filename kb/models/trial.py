@@ -123,6 +123,7 @@ class Intervention(Record):
     route: str | None = Field(default=None, description="Route, e.g. 'oral'.")
     type: str | None = Field(default=None, description="Intervention type as the registry gives it, lower case: 'drug', 'biological', 'procedure', 'device', 'other' ...")
     description: str | None = Field(default=None, description="Free-text description, e.g. the registry's intervention description.")
+    other_names: tuple[str, ...] = Field(default=(), description="Other names the source gives the intervention (the registry's otherNames), e.g. brand names and code numbers.")
 
     @model_validator(mode="after")
     def _drug_or_placebo(self) -> "Intervention":

@@ -89,9 +89,16 @@ def add_trial(context: MappingContext, trial: Trial, node: ox.NamedNode, trial_n
             add(arm_node, TEKB.hasIntervention, intervention_node)
             add(intervention_node, RDF.type, iri(OBO.OBI_0000931))  # study intervention
             add(intervention_node, TEKB.placebo, boolean(intervention.placebo))
+            for other_name in intervention.other_names:
+                add(intervention_node, SKOS.altLabel, string(other_name))
             if intervention.drug:
                 drug = context.concept(intervention.drug, "drug", f"{where}.drug")
                 add(intervention_node, TEKB.drug, drug)
+                if context.unresolved and context.unresolved[-1].iri == drug.value:
+                    # A drug no vocabulary knows: the source's other names for it (a registry's
+                    # brand names and codes) are names it can be asked for by (kb.vocab.known).
+                    for other_name in intervention.other_names:
+                        add(drug, SKOS.altLabel, string(other_name))
                 if not intervention.placebo:
                     add(arm_node, TEKB.receivesDrug, drug)
             add(intervention_node, RDFS.label, optional_string(intervention.label))

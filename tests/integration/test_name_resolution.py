@@ -120,11 +120,6 @@ def test_a_registry_drug_no_vocabulary_knows_is_asked_for_by_its_registry_name(r
     assert _rows(registry_kb, "adverse_events", "drug=DUPILUMAB")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registry otherNames are not written to the graph yet: kb.models.Intervention has no field for them "
-    "and kb/rdf/trial.py writes one name per drug node (KnownNames already reads skos:altLabel on the node)",
-)
 def test_a_registry_other_name_resolves(registry_kb: Cli) -> None:
     assert _rows(registry_kb, "outcome_results", "drug=Dupixent") == _rows(registry_kb, "outcome_results", "drug=Dupilumab")
 
