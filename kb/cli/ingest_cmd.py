@@ -120,10 +120,14 @@ def _emit_kb(ctx: typer.Context) -> KnowledgeBase:
         return KnowledgeBase.memory(base=settings(ctx).base)
 
 
+#: The input rule (kb.ingestion.runner.check_regular_file), said in every file command's help.
+_REGULAR_ONLY = " Regular files only: a FIFO, a device (/dev/null) or <(...) process substitution is refused."
+
+
 def _file_command(reader_name: str, help_text: str, file_help: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
-        files: Annotated[list[Path], typer.Argument(help=file_help, exists=True, dir_okay=False)],
+        files: Annotated[list[Path], typer.Argument(help=file_help + _REGULAR_ONLY, exists=True, dir_okay=False)],
         emit: Annotated[
             str | None,
             typer.Option("--emit", help="Write 'nquads' files to -o DIR (one per input file, and vocabulary.nq) instead of the store."),

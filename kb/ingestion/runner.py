@@ -28,6 +28,8 @@ less, the same source written from an earlier file of the run.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +47,10 @@ from kb.readers import Fetcher, Reader, ReadNote, SkippedRecord
 from kb.store import StoreBackend
 from kb.vocab import Vocabulary
 
-__all__ = ["IngestRunner", "ProgressHook", "Advance", "load_documents", "read_guarded", "lost_parts", "publication_parts"]
+__all__ = [
+    "IngestRunner", "ProgressHook", "Advance", "load_documents", "read_guarded", "lost_parts", "publication_parts",
+    "check_regular_file",
+]
 
 Item = FindingsDocument | SkippedRecord | ReadNote
 
@@ -270,6 +275,7 @@ def read_guarded(reader: Reader, path: Path, vocabulary: Vocabulary) -> Iterator
     A source met again in the same file is counted once: the repeat becomes a
     :class:`~kb.readers.ReadNote` (the first record is kept).
     """
+    check_regular_file(path)
     seen: dict[str, FindingsDocument] = {}
     records = 0
     try:
@@ -295,6 +301,39 @@ def read_guarded(reader: Reader, path: Path, vocabulary: Vocabulary) -> Iterator
     except Exception as error:  # noqa: BLE001 - any reader failure fails the file alone, reported below
         problem = f"the {reader.name} reader failed: {type(error).__name__}: {cap(str(error))}"
         raise InputFileError(str(path), [(f"record {records + 1}", problem)]) from error
+
+
+#: What a path that is not a regular file is, by its ``stat`` mode, for the refusal message.
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse ``path`` unless it is a regular file (after symlinks), with an error naming it (issue 12).
+
+    The rule for every reader's input: regular files only. A named pipe with no writer would
+    block the reader forever, and a stream (``/dev/null``, ``<(...)`` process substitution, a
+    pipe) cannot be read twice, as a file is when its sink writes as it reads. ``stat`` does
+    not open the path, so it never blocks.
+
+    :raises InputFileError: naming the path and what it is.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise InputFileError(str(path), [("", f"cannot read: {error.strerror or error}")]) from None
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "not a regular file")
+    raise InputFileError(str(path), [("", (
+        f"{kind}, not a regular file: ingest reads regular files only (not a FIFO, a device such as /dev/null, "
+        f"or <(...) process substitution); save the data to a file first"
+    ))])
 
 
 _PUBLICATION_PARTS = (("a title", DCTERMS.title), ("authors", BIBO.authorList), ("an abstract", DCTERMS.abstract))
