@@ -132,8 +132,8 @@ def numbers_in(item: dict[str, object], keys: tuple[str, ...]) -> int:
 
 
 _RELATION_NUMBER_RE = re.compile(r"^(<=|>=|≤|≥|<|>|=)\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
-_P_RE = re.compile(r"^(<=|≤|<|>|=)?\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$")
-_P_RELATIONS = {None: PRelation.eq, "=": PRelation.eq, "<": PRelation.lt, "<=": PRelation.le, "≤": PRelation.le, ">": PRelation.gt}
+_P_RE = re.compile(r"^(<=|≤|<|>=|≥|>|=)?\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)$")
+_P_RELATIONS = {None: PRelation.eq, "=": PRelation.eq, "<": PRelation.lt, "<=": PRelation.le, "≤": PRelation.le, ">": PRelation.gt, ">=": PRelation.ge, "≥": PRelation.ge}
 
 
 def parse_p_value(value: object) -> tuple[float, PRelation] | None:

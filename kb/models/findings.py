@@ -92,6 +92,7 @@ class PRelation(StrEnum):
     lt = "<"
     le = "<="
     gt = ">"
+    ge = ">="
 
 
 class OutcomeRole(StrEnum):
