@@ -5,7 +5,9 @@ One :class:`HttpClient` carries what every fetch needs:
 - an on-disk cache (``requests-cache``, SQLite) of successful GET responses, so a re-run
   does not ask the service again; credentials and contact parameters are left out of the
   cache key and redacted from what is stored;
-- retries with exponential backoff on connection errors, timeouts, 429 and 5xx, honouring
+- no retry when the host cannot be reached (DNS lookup failed, connection refused, network
+  unreachable): a :class:`kb.errors.FetchError` at once, naming the host and the reason;
+- retries with exponential backoff on other connection errors, timeouts, 429 and 5xx, honouring
   ``Retry-After`` (seconds or an HTTP date), every wait capped by ``max_backoff``; other
   4xx are never retried;
 - a per-host rate limit (NCBI: 3 requests/s, 10/s with an API key; Crossref: 5/s, 10/s
@@ -30,10 +32,13 @@ wait) are in :mod:`ingest.http_policy`; their public names are importable from h
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import requests_cache
@@ -60,6 +65,7 @@ __all__ = [
     "RateLimiter",
     "parse_retry_after",
     "redact_url",
+    "unreachable_reason",
     "DEFAULT_CACHE_DIR",
 ]
 
@@ -75,6 +81,44 @@ class NotFoundError(FetchError):
         self.identifier = identifier
         self.url = url
 
+
+
+#: Connection errors that are not worth a retry, and how a message says them.
+_UNREACHABLE_ERRNOS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ENETUNREACH: "network unreachable",
+    errno.EHOSTUNREACH: "host unreachable",
+}
+
+
+def unreachable_reason(error: BaseException) -> str | None:
+    """Why ``error`` (a requests connection error) means the host cannot be reached at all, or None.
+
+    Looks through the chain requests and urllib3 wrap the socket error in (``args``,
+    ``reason``, ``__cause__``, ``__context__``) for a failed DNS lookup or a refused or
+    unreachable connection: errors a retry seconds later would meet again.
+    """
+    pending: list[object] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            detail = current.strerror or str(current)
+            return f"the host name does not resolve (DNS: {detail}; network down or name wrong?)"
+        if isinstance(current, OSError) and current.errno in _UNREACHABLE_ERRNOS:
+            return _UNREACHABLE_ERRNOS[current.errno]
+        pending.extend([*current.args, getattr(current, "reason", None), current.__cause__, current.__context__])
+    return None
+
+
+def _host_port(url: str) -> str:
+    """The host of ``url``, with its port when it names one (never user or password)."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    return f"{host}:{parts.port}" if parts.port else host
 
 
 class _RateLimitedAdapter(HTTPAdapter):
@@ -205,7 +249,15 @@ class HttpClient:
             except requests.Timeout:
                 problem = f"timed out after {self.settings.timeout:g} s"
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                # A dropped connection mid-body is as transient as one refused.
+                unreachable = unreachable_reason(exc)
+                if unreachable is not None:
+                    # Offline, a wrong host name or nothing listening: another try minutes later
+                    # would fail the same way, so the user hears it now (issue 11 item 5).
+                    raise FetchError(
+                        f"{identifier}: cannot reach {_host_port(url)}: {unreachable} "
+                        f"(connection failed; no retry for DNS or connection-refused errors)"
+                    ) from None
+                # A dropped connection mid-body is transient: retried.
                 problem = f"connection failed ({type(exc).__name__})"
             except requests.RequestException as exc:
                 raise FetchError(f"{identifier}: request to {shown} failed: {type(exc).__name__}") from exc
