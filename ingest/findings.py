@@ -7,19 +7,21 @@ is reported with the file, the record path and the field, e.g.
 
 from __future__ import annotations
 
+import difflib
 import json
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kb.errors import FindingsFileError
 from kb.models import FindingsDocument
-from kb.readers import ConceptResolver
+from kb.readers import ConceptResolver, plain_message
 
-__all__ = ["FindingsReader", "read_findings_file", "format_location"]
+__all__ = ["FindingsReader", "read_findings_file", "format_location", "unknown_field_message"]
 
 _SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -103,6 +105,38 @@ def format_location(location: tuple[int | str, ...]) -> str:
     return text
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The record models an annotation holds: itself, or inside tuples, lists, unions and ``Annotated``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for argument in typing.get_args(annotation):
+        found.extend(_models_in(argument))
+    return found
+
+
+def _fields_at(model: type[BaseModel], location: tuple[int | str, ...]) -> set[str]:
+    """The field names of the record(s) at ``location`` inside ``model`` (list indexes skipped)."""
+    models = [model]
+    for part in location:
+        if isinstance(part, int):
+            continue
+        models = [inner for current in models if part in current.model_fields
+                  for inner in _models_in(current.model_fields[part].annotation)]
+    return {name for current in models for name in current.model_fields}
+
+
+def unknown_field_message(model: type[BaseModel], location: tuple[int | str, ...]) -> str:
+    """What to say about an unknown field at ``location``: that it is unknown, and the known field it resembles.
+
+    >>> unknown_field_message(FindingsDocument, ("analyses", 0, "cutoff"))
+    "unknown field 'cutoff'; did you mean 'cutoff_date'?"
+    """
+    name = str(location[-1]) if location else ""
+    close = difflib.get_close_matches(name, sorted(_fields_at(model, location[:-1])), n=1, cutoff=0.6)
+    return f"unknown field {name!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+
+
 def _parse(path: Path) -> Any:
     kind = _SUFFIXES.get(path.suffix.lower())
     if kind is None:
@@ -136,7 +170,10 @@ def read_findings_file(path: str | Path) -> FindingsDocument:
     except ValidationError as error:
         problems = []
         for item in error.errors(include_url=False):
-            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                message = unknown_field_message(FindingsDocument, item["loc"])
+            else:
+                message = plain_message(item["msg"])
             problems.append((format_location(item["loc"]), message))
         raise FindingsFileError(str(path), problems) from None
 

@@ -9,6 +9,7 @@ cannot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,12 +24,31 @@ from kb.vocab.concepts import Concept
 __all__ = [
     "ConceptResolver", "Reader", "Fetcher", "SkippedRecord", "ReadNote", "ENTRY_POINT_GROUP", "FETCHER_GROUP",
     "get_reader", "available_readers", "get_fetcher", "available_fetchers",
-    "VocabularyFile", "VocabularyReader", "VOCABULARY_READER_GROUP", "get_vocabulary_reader",
+    "VocabularyFile", "VocabularyReader", "VOCABULARY_READER_GROUP", "get_vocabulary_reader", "plain_message",
 ]
 
 ENTRY_POINT_GROUP = "trial_evidence_kb.readers"
 FETCHER_GROUP = "trial_evidence_kb.fetchers"
 VOCABULARY_READER_GROUP = "trial_evidence_kb.vocabulary_readers"
+
+
+#: Validation-library wording that tells a curator nothing, and what a message says instead.
+_LIBRARY_WORDING = (
+    (re.compile(r"\b(?:Value|Assertion) error, "), ""),
+    (re.compile(r"\bAssertion failed, "), ""),
+    (re.compile(r"\bExtra inputs are not permitted\b"), "unknown field"),
+)
+
+
+def plain_message(text: str) -> str:
+    """``text`` without pydantic's wording (``Value error, ``; ``Extra inputs are not permitted``).
+
+    >>> plain_message("doi: Value error, malformed DOI 'x'")
+    "doi: malformed DOI 'x'"
+    """
+    for pattern, replacement in _LIBRARY_WORDING:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -44,7 +64,7 @@ class SkippedRecord:
 
     def __str__(self) -> str:
         # Each problem may echo an input value of any length: capped, as every message is.
-        detail = "; ".join(f"{cap(where)}: {cap(what)}" if where else cap(what) for where, what in self.problems)
+        detail = "; ".join(f"{cap(where)}: {cap(plain_message(what))}" if where else cap(plain_message(what)) for where, what in self.problems)
         return f"{cap(self.location)}: {detail}"
 
 
@@ -56,7 +76,7 @@ class ReadNote:
     message: str
 
     def __str__(self) -> str:
-        return f"{cap(self.location)}: {cap(self.message)}"
+        return f"{cap(self.location)}: {cap(plain_message(self.message))}"
 
 
 class ConceptResolver(Protocol):

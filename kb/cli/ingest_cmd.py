@@ -16,17 +16,17 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from kb.cli.context import Wait, open_kb, settings
-from kb.cli.output import print_report, stderr_console
+from kb.cli.output import stderr_console
 from kb.errors import KBError, StoreError
 from kb.formats import INPUT_FORMATS, InputMode
 from kb.ingestion import Advance, LoadReport, ProgressHook
 from kb.knowledge_base import KnowledgeBase
 from kb.models import FindingsDocument
 
-__all__ = ["app", "read_id_list", "registry_pmids"]
+__all__ = ["app", "read_id_list", "registry_pmids", "print_ingest_report", "INTERRUPTED_EXIT"]
 
 app = typer.Typer(help="Ingest source records into the KB.", no_args_is_help=True)
 
@@ -36,21 +36,24 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON summary on st
 
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[ProgressHook]:
-    """A records/rate progress bar on a terminal's stderr; silent in pipes and with --quiet/--json."""
+    """A progress bar on a terminal's stderr from the first second: count, rate, elapsed time and ETA
+    (where the total is known: fetched identifiers, files, records); silent in pipes and with --quiet/--json."""
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("records"),
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=stderr_console,
         disable=not (enabled and stderr_console.is_terminal),
         transient=True,
+        refresh_per_second=4,
     )
 
     def start(label: str, total: int | None) -> Advance:
-        task = progress.add_task(label, total=total, rate="")
+        task = progress.add_task(label, total=total, rate="0/s")
 
         def advance() -> None:
             progress.advance(task)
@@ -105,11 +108,81 @@ def reporting_interruption(as_json: bool, files: list[Path] | None = None) -> It
 #: Sources not committed that a stopped ingest lists one per line.
 _SHOWN_NOT_COMMITTED = 50
 
+#: Lines of sources (and of superseded records) printed one by one; above it, the counts only.
+_SHOWN = 50
+#: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED_EXIT = 130
+
+
+def print_ingest_report(report: LoadReport, *, quiet: bool, as_json: bool) -> None:
+    """What an ingest did: JSON on stdout, or on stderr a line per source (up to 50), the notes, the
+    failures, unresolved names as one count with the command that lists them, and the counts."""
+    if as_json:
+        json.dump(report.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    console = stderr_console
+    sources, superseded = report.sources(), report.superseded()
+    if not quiet:
+        for source in sources if len(sources) <= _SHOWN else []:
+            console.print(f"{source.status.value:>9}  {source.source_id}  ({source.triples} statements)  {escape(source.file or '')}")
+        for source in superseded if len(superseded) <= _SHOWN else []:
+            console.print(f"[cyan]note[/cyan]  {escape(source.file or '')}: source {source.source_id} is loaded again by a later "
+                          f"file of this run, which replaces this record (counted once)")
+        for note in report.notes:
+            console.print(f"[cyan]note[/cyan]  {escape(note)}")
+    for _, error in report.failed:
+        console.print(f"[bold red]failed[/bold red]  {escape(error)}")
+    if quiet:
+        return
+    if report.unresolved:
+        names = {(name.category, name.text) for name in report.unresolved}
+        by_category: dict[str, int] = {}
+        for category, _ in names:
+            by_category[category] = by_category.get(category, 0) + 1
+        detail = ", ".join(f"{count} {category}" for category, count in sorted(by_category.items()))
+        console.print(f"[yellow]{len(names)} name(s) did not resolve[/yellow] ({detail}; kept with local IRIs): "
+                      f"kb query unresolved lists them")
+    counts = report.status_counts()
+    again = f"; {len(superseded)} record(s) replaced by a later file of this run" if superseded else ""
+    console.print(
+        f"{len(sources)} source(s) loaded ({counts['added']} added, {counts['replaced']} replaced, "
+        f"{counts['unchanged']} unchanged), {len(report.failed)} failed{again}"
+    )
+
 
 def _finish(report: LoadReport, quiet: bool, as_json: bool) -> None:
-    print_report(report, quiet=quiet, as_json=as_json)
+    print_ingest_report(report, quiet=quiet, as_json=as_json)
+    if report.interrupted:
+        if not as_json:
+            stderr_console.print("interrupted: the sources listed were committed, whole; the same kb ingest loads the rest")
+        raise typer.Exit(code=INTERRUPTED_EXIT)
     if report.failed:
         raise typer.Exit(code=1)
+
+
+@contextmanager
+def reporting_failure(as_json: bool) -> Iterator[None]:
+    """With ``--json``, print a failure that stops the whole command (a fetch that cannot reach its
+    service) as JSON on stdout too; the one-line error follows on stderr (exit 1). A Ctrl-C outside
+    the runner (while a batch commits) exits 130: the crash rule keeps the store consistent."""
+    from kb.ingestion.bulk import IngestInterrupted
+
+    try:
+        yield
+    except IngestInterrupted:
+        raise
+    except KBError as error:
+        if as_json:
+            json.dump({"loaded": [], "failed": [], "error": str(error), "counts": {"failed": 1}}, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        raise
+    except KeyboardInterrupt:
+        if as_json:
+            json.dump({"interrupted": True, "error": "interrupted"}, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        stderr_console.print("interrupted while committing: the store keeps every source whole; the same kb ingest loads the rest")
+        raise typer.Exit(code=INTERRUPTED_EXIT) from None
 
 
 def _emit_kb(ctx: typer.Context) -> KnowledgeBase:
@@ -140,7 +213,7 @@ def _file_command(reader_name: str, help_text: str, file_help: str) -> Callable[
         if emit is None:
             if output is not None:
                 raise typer.BadParameter("-o/--output goes with --emit nquads", param_hint="--output")
-            with reporting_interruption(as_json, files), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
+            with reporting_failure(as_json), reporting_interruption(as_json, files), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
                 report = kb.ingest(reader_name, files, progress=progress)
         else:
             if emit.lower() not in ("nquads", "nq"):
@@ -148,7 +221,7 @@ def _file_command(reader_name: str, help_text: str, file_help: str) -> Callable[
             if output is None:
                 raise typer.BadParameter("--emit needs -o DIR", param_hint="--output")
             # The store is never written: opened read-only (user vocabularies) when it exists.
-            with _emit_kb(ctx) as kb, progress_bar(not (quiet or as_json)) as progress:
+            with reporting_failure(as_json), _emit_kb(ctx) as kb, progress_bar(not (quiet or as_json)) as progress:
                 report = kb.ingest(reader_name, files, progress=progress, emit=output)
         _finish(report, quiet, as_json)
 
@@ -175,7 +248,7 @@ def _fetch_command(fetcher_name: str, help_text: str, id_help: str) -> Callable[
         wait: Wait = 0.0,
     ) -> None:
         ids = _identifiers(identifiers, from_file)
-        with reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
+        with reporting_failure(as_json), reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
             report = kb.fetch(fetcher_name, ids, progress=progress)
         _finish(report, quiet, as_json)
 
@@ -209,7 +282,7 @@ def _nct_command(help_text: str, id_help: str) -> Callable[..., None]:
     ) -> None:
         ids = _identifiers(identifiers, from_file)
         seen: dict[str, FindingsDocument] = {}
-        with reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
+        with reporting_failure(as_json), reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
             report = kb.fetch("nct", ids, progress=progress, keep=seen)
             pmids = registry_pmids(report, seen) if with_publications else []
             if pmids:
@@ -217,6 +290,7 @@ def _nct_command(help_text: str, id_help: str) -> Callable[..., None]:
                 report.loaded.extend(publications.loaded)
                 report.failed.extend(publications.failed)
                 report.notes.extend(publications.notes)
+                report.interrupted = report.interrupted or publications.interrupted
         _finish(report, quiet, as_json)
 
     command.__doc__ = help_text

@@ -43,7 +43,7 @@ from kb.models import FindingsDocument
 from kb.namespaces import BIBO, DCTERMS, FABIO, RDF
 from kb.rdf import IriScheme, document_to_graph
 from kb.rdf.terms import iri
-from kb.readers import Fetcher, Reader, ReadNote, SkippedRecord
+from kb.readers import Fetcher, Reader, ReadNote, SkippedRecord, plain_message
 from kb.store import StoreBackend
 from kb.vocab import Vocabulary
 
@@ -95,8 +95,20 @@ class IngestRunner:
         scoped = self.sink if isinstance(self.sink, FileScopedSink) else None
         if scoped is not None:
             scoped.begin_file(None)
-        for file_name, document in documents:
-            self._add(report, file_name, document, scoped)
+        try:
+            for file_name, document in documents:
+                self._add(report, file_name, document, scoped)
+        except KeyboardInterrupt:
+            # Ctrl-C: a file-scoped sink holds the whole batch as one scope and writes none of it;
+            # a writing sink has written each source whole (one transaction each), and those stay.
+            report.interrupted = True
+            if scoped is not None:
+                scoped.abort_file()
+                report.loaded.clear()
+            self._end_file(kept=False)
+            report.notes.append(f"interrupted (Ctrl-C): {len(report.loaded)} source(s) written before it; the rest were not")
+            self.sink.finish()
+            return report
         if scoped is not None:
             scoped.end_file()
         self._end_file(kept=True)
@@ -108,7 +120,7 @@ class IngestRunner:
         try:
             loaded = scoped.unchanged(document, file_name) if scoped is not None else None
             if loaded is not None:
-                report.loaded.append(loaded)
+                report.record(loaded)
                 return
             lost = self._lost(document)
             if lost:
@@ -131,9 +143,9 @@ class IngestRunner:
             if document.source.publication is not None:
                 self._file_parts[document.source.id] = publication_parts(document)
         except KBError as error:
-            report.failed.append((file_name or document.source.id, str(error)))
+            report.failed.append((file_name or document.source.id, plain_message(str(error))))
             return
-        report.loaded.append(loaded)
+        report.record(loaded)
         if loaded.status is not LoadStatus.unchanged:
             report.unresolved.extend(mapped.unresolved)
 
@@ -164,8 +176,11 @@ class IngestRunner:
             return self._ingest_files_twice(reader, paths, label=label)
         sink = self.sink
         report = LoadReport()
+        paths = list(paths)
         advance = self.progress(label or f"ingest {reader.name}", None)
-        for path in paths:
+        # Records per file are unknown until read; files give the bar a total, hence an ETA.
+        file_done = self.progress("files", len(paths)) if len(paths) > 1 else (lambda: None)
+        for number, path in enumerate(paths):
             part = LoadReport()
             sink.begin_file(str(path))
             try:
@@ -180,8 +195,21 @@ class IngestRunner:
             except KBError as error:
                 sink.abort_file()
                 self._end_file(kept=False)
-                report.failed.append((str(path), str(error)))
+                report.failed.append((str(path), plain_message(str(error))))
+                file_done()
                 continue
+            except KeyboardInterrupt:
+                # Ctrl-C: the file being read loads nothing (all or nothing, as for a malformed one);
+                # the files read to their end are committed below, whole.
+                sink.abort_file()
+                self._end_file(kept=False)
+                report.interrupted = True
+                unread = len(paths) - number - 1
+                report.notes.append(
+                    f"interrupted (Ctrl-C) while reading {path}: that file was not loaded"
+                    + (f", and {unread} file(s) after it were not read" if unread else "")
+                )
+                break
             except BaseException:
                 sink.abort_file()
                 sink.discard()
@@ -189,6 +217,7 @@ class IngestRunner:
             sink.end_file()
             self._end_file(kept=True)
             report.extend(part)
+            file_done()
         self.sink.finish()
         return report
 
@@ -200,8 +229,11 @@ class IngestRunner:
         for path in paths:
             try:
                 good, skipped, file_notes = _survey(reader, path, self.vocabulary)
+            except KeyboardInterrupt:  # Ctrl-C before anything is written: nothing is
+                return LoadReport(failed=failures, notes=[*notes, f"interrupted (Ctrl-C) while reading {path}: nothing was written"],
+                                  interrupted=True)
             except KBError as error:
-                failures.append((str(path), str(error)))
+                failures.append((str(path), plain_message(str(error))))
                 continue
             failures.extend((str(path), str(record)) for record in skipped)
             notes.extend(file_notes)
@@ -232,16 +264,20 @@ class IngestRunner:
         notes: list[str] = []
         fetched: list[tuple[str | None, FindingsDocument]] = []
         advance = self.progress(f"fetch {fetcher.name}", len(identifiers))
-        for item in fetcher.fetch(identifiers, vocabulary=self.vocabulary):
-            if isinstance(item, SkippedRecord):
-                failures.append((item.location, str(item)))
-            elif isinstance(item, ReadNote):
-                notes.append(str(item))
-            else:
-                fetched.append((f"{fetcher.name}:{item.source.id}", item))
-                if keep is not None:
-                    keep[item.source.id] = item
-            advance()
+        try:
+            for item in fetcher.fetch(identifiers, vocabulary=self.vocabulary):
+                if isinstance(item, SkippedRecord):
+                    failures.append((item.location, str(item)))
+                elif isinstance(item, ReadNote):
+                    notes.append(str(item))
+                else:
+                    fetched.append((f"{fetcher.name}:{item.source.id}", item))
+                    if keep is not None:
+                        keep[item.source.id] = item
+                advance()
+        except KeyboardInterrupt:  # Ctrl-C while fetching: nothing has been written yet, and nothing is
+            note = f"interrupted (Ctrl-C) while fetching: {len(fetched)} record(s) fetched (and cached), none written"
+            return LoadReport(failed=failures, notes=[*notes, note], interrupted=True)
         report = self.load(_counted(self.progress(f"ingest {fetcher.name}", len(fetched)), fetched))
         report.failed[:0] = failures
         report.notes.extend(notes)
