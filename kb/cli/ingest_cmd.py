@@ -284,7 +284,7 @@ def _nct_command(help_text: str, id_help: str) -> Callable[..., None]:
         seen: dict[str, FindingsDocument] = {}
         with reporting_failure(as_json), reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
             report = kb.fetch("nct", ids, progress=progress, keep=seen)
-            pmids = registry_pmids(report, seen) if with_publications else []
+            pmids = registry_pmids(report, seen) if with_publications and not report.interrupted else []
             if pmids:
                 publications = kb.fetch("pmid", pmids, progress=progress)
                 report.loaded.extend(publications.loaded)

@@ -23,7 +23,13 @@ still surface. Within one file, a source met a second time is counted once and n
 duplicate (the first is kept). A publication record that would replace a stored source while
 lacking a title, authors or an abstract the stored one has (a truncated export, a field of the
 wrong type) is refused, not written: see :func:`lost_parts`; so is one that would replace, with
-less, the same source written from an earlier file of the run.
+less, the same source written from an earlier file of the run. Only regular files are read
+(:func:`check_regular_file`): a FIFO with no writer would block forever.
+
+Ctrl-C (``KeyboardInterrupt`` while reading, fetching or mapping) stops the run after the
+source being handled: with a file-scoped sink the file being read loads nothing and the files
+read to their end are committed, whole; fetched records are all or nothing. The report says
+``interrupted`` and what was loaded (the CLI exits 130).
 """
 
 from __future__ import annotations
