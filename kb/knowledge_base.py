@@ -317,10 +317,12 @@ class KnowledgeBase:
         *,
         source: str | None = None,
         infores: str | None = None,
+        drug: str | None = None,
     ) -> ExportResult:
         """Write the KB (or one source) in ``format``: an RDF format, a table, a network or KGX.
 
         ``output`` is a path, a binary stream, or None for standard output; KGX takes a directory.
+        ``drug`` (tables) orients every row as that drug's arm against its comparator.
 
         :raises ExportError: for an unknown format or an option it does not take.
         :raises SourceNotFoundError: when ``source`` is not in the store.
@@ -331,7 +333,7 @@ class KnowledgeBase:
             graph = self.source_graph(source)
             if not self.store.has_graph(graph):
                 raise SourceNotFoundError(f"no source {source!r} in the store")
-        return export(self, format, target, graph=graph, source_id=source, infores=infores)
+        return export(self, format, target, graph=graph, source_id=source, infores=infores, drug=drug)
 
     def export_construct(self, name: str, format: str, output: IO[bytes] | str | os.PathLike[str] | None = None, **params: object) -> int:
         """Write the graph a CONSTRUCT template builds; return its number of triples."""

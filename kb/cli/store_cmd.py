@@ -121,15 +121,18 @@ def export(
     infores: Annotated[str | None, typer.Option("--infores", envvar="KB_INFORES", help="KGX: the KB's infores CURIE, every edge's primary_knowledge_source.")] = None,
     query: Annotated[str | None, typer.Option("--query", help="Export the graph a CONSTRUCT template builds (e.g. drug_evidence).")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A parameter of --query as key=value; repeat for more.")] = None,
+    drug: Annotated[str | None, typer.Option("--drug", help="Tables: orient every row as this drug's arm against its comparator (name, synonym, CURIE or IRI).")] = None,
 ) -> None:
     """Export the KB (or one source, or a CONSTRUCT template's graph) as RDF, KGX, graph files or evidence tables (CSV)."""
     if query is not None:
+        if drug is not None:
+            raise KBError("--drug goes with the tables (evidence-csv, adverse-events-csv); give a template's drug with -p drug=NAME")
         _export_construct(ctx, query, param or [], fmt, output, source)
         return
     if param:
         raise KBError("--param goes with --query")
     with open_kb(ctx, read_only=True) as kb:
-        result = kb.export(fmt, output, source=source, infores=infores)
+        result = kb.export(fmt, output, source=source, infores=infores, drug=drug)
     sys.stdout.flush()
     if result.kgx is not None:
         report = result.kgx
@@ -137,6 +140,8 @@ def export(
                        f"{len(report.left_out_nodes)} unresolved concept(s) and {report.left_out_edges} edge(s) left out")
     elif output is not None:
         _console.print(f"wrote {output}" + (f" ({result.rows} rows)" if result.rows is not None else ""))
+    for reason, count in sorted((result.left_out or {}).items()):
+        _console.print(f"left out {count} row(s): {reason}", markup=False)
 
 
 def _export_construct(ctx: typer.Context, name: str, pairs: list[str], fmt: str, output: Path | None, source: str | None) -> None:

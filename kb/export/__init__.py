@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the writers are imported when a format is written (networkx
     import pyoxigraph as ox
 
     from kb.export.kgx import KgxReport
+    from kb.export.tables import Drug
     from kb.query.rows import QueryTarget
     from kb.store import StoreBackend
 
@@ -94,11 +95,16 @@ def export_format(name: str) -> ExportFormat:
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What an export wrote: the format, and a count of rows or a KGX report where there is one."""
+    """What an export wrote: the format, and a count of rows or a KGX report where there is one.
+
+    ``left_out``: for a table, the rows left out, counted by reason (``--drug``: the drug in both
+    arms or neither, a measure with no known direction).
+    """
 
     format: str
     rows: int | None = None
     kgx: KgxReport | None = None
+    left_out: dict[str, int] | None = None
 
 
 def export(
@@ -109,12 +115,14 @@ def export(
     graph: ox.NamedNode | None = None,
     source_id: str | None = None,
     infores: str | None = None,
+    drug: str | None = None,
 ) -> ExportResult:
     """Write the KB in ``format`` to ``output`` (a file, a binary stream, or standard output).
 
     ``graph``/``source_id`` select one source for the formats that hold one (``per_source``).
     KGX writes a directory and needs ``infores``. ``target`` is a :class:`kb.KnowledgeBase`
-    or a store.
+    or a store. ``drug`` (tables only: a name, synonym, CURIE or IRI) orients the rows as that
+    drug's arm against its comparator (:mod:`kb.export.tables`).
 
     A file is written beside ``output`` and renamed into place when complete (:func:`atomic_file`),
     so a failed export leaves no partial file and an existing one untouched.
@@ -126,6 +134,17 @@ def export(
     row = export_format(format)
     if (graph is not None or source_id is not None) and not row.per_source:
         raise ExportError(f"--source applies to RDF and KGX formats; {row.name} covers the whole KB")
+    if drug is not None and row.family != "table":
+        raise ExportError(f"--drug applies to the tables ({', '.join(formats_of('table'))}); not to {row.name}")
+    chosen: Drug | None = None
+    if drug is not None:
+        from kb.export.tables import resolve_drug
+
+        chosen = resolve_drug(target, drug)  # before any file is opened: an unknown name writes nothing
+
+    def write(sink: IO[bytes] | Path) -> ExportResult:
+        return _write_one(target, row, sink, graph, chosen)
+
     if row.to_directory:
         if not isinstance(output, Path):
             raise ExportError(f"--format {row.name} writes several files: give their directory with -o DIR")
@@ -134,17 +153,19 @@ def export(
         return ExportResult(row.name, kgx=write_kgx(target, output, source_id=source_id, knowledge_source=infores))
     if isinstance(output, Path):
         if is_special_file(output):  # /dev/null, a FIFO: written as a stream, never replaced
-            return _write_special(output, lambda handle: _write_one(target, row, handle, graph))
+            return _write_special(output, write)
         # A failed export (disk full, killed) leaves no partial file and an existing file untouched.
         with atomic_file(output) as partial:
-            return _write_one(target, row, partial, graph)
+            return write(partial)
     try:
-        return _write_one(target, row, output if output is not None else sys.stdout.buffer, graph)
+        return write(output if output is not None else sys.stdout.buffer)
     except OSError as error:
         raise write_error("standard output" if output is None else "the output stream", error) from error
 
 
-def _write_one(target: QueryTarget, row: ExportFormat, sink: IO[bytes] | Path, graph: ox.NamedNode | None) -> ExportResult:
+def _write_one(
+    target: QueryTarget, row: ExportFormat, sink: IO[bytes] | Path, graph: ox.NamedNode | None, drug: Drug | None = None
+) -> ExportResult:
     store: StoreBackend = target.store if hasattr(target, "store") else target
     if row.family == "rdf":
         from kb.export.rdf import write_rdf
@@ -152,9 +173,11 @@ def _write_one(target: QueryTarget, row: ExportFormat, sink: IO[bytes] | Path, g
         write_rdf(store, sink, format=row.name, graph=graph)
         return ExportResult(row.name)
     if row.family == "table":
-        from kb.export.tables import write_table
+        from kb.export.tables import TableReport, write_table
 
-        return ExportResult(row.name, rows=write_table(target, sink, format=row.name))
+        report = TableReport()
+        rows = write_table(target, sink, format=row.name, drug=drug, report=report)
+        return ExportResult(row.name, rows=rows, left_out=report.left_out)
     from kb.export.network import write_network
 
     write_network(target, sink, format=row.name)
