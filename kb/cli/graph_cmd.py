@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import networkx as nx
 import typer
@@ -24,6 +24,25 @@ def _graph(ctx: typer.Context) -> tuple[nx.MultiDiGraph, Vocabulary]:
         return to_networkx(kb), kb.vocabulary
 
 
+def describe_step(data: dict[str, Any]) -> str:
+    """An edge as ``kb graph paths`` prints it: :func:`describe_edge`, with the arms a comparison
+    sets against each other (in the report's own direction) or the arm an adverse event counts.
+
+    >>> describe_step({"predicate": "has_result", "measure": "hazard_ratio", "estimate": 1.295,
+    ...                "arm": "Dexamethasone alone", "reference_arm": "Lenalidomide plus dexamethasone", "source_id": "s"})
+    'has_result [Dexamethasone alone vs Lenalidomide plus dexamethasone: hazard_ratio 1.295; source s]'
+    """
+    text = describe_edge(data)
+    if data.get("arm") and data.get("reference_arm"):
+        arms = f"{data['arm']} vs {data['reference_arm']}"
+    elif data.get("arm"):
+        arms = f"arm {data['arm']}"
+    else:
+        return text
+    # The first '[' opens the details (a predicate never holds one).
+    return text.replace("[", f"[{arms}: ", 1) if "[" in text else f"{text} [{arms}]"
+
+
 @app.command()
 def paths(
     ctx: typer.Context,
@@ -31,7 +50,7 @@ def paths(
     end: Annotated[str, typer.Argument(help="To, e.g. 'overall survival'.")],
     limit: Annotated[int, typer.Option(help="At most this many paths.")] = 5,
 ) -> None:
-    """Shortest paths from one entity to another, with the findings' numbers and sources on each step."""
+    """Shortest paths from one entity to another, with the findings' numbers, the arms they compare and sources on each step."""
     graph, vocabulary = _graph(ctx)
     a, b = find_node(graph, start, vocabulary=vocabulary), find_node(graph, end, vocabulary=vocabulary)
     console = Console(highlight=False, soft_wrap=True)
@@ -40,7 +59,7 @@ def paths(
         count += 1
         steps = [graph.nodes[path[0][0]]["label"]]
         for _, target, data in path:
-            steps.append(f"--{describe_edge(data)}--> {graph.nodes[target]['label']}")
+            steps.append(f"--{describe_step(data)}--> {graph.nodes[target]['label']}")
         console.print(f"{count}. " + " ".join(steps), markup=False)
     if not count:
         console.print(f"no path from {graph.nodes[a]['label']!r} to {graph.nodes[b]['label']!r}", markup=False)

@@ -184,3 +184,11 @@ def test_cli_export_with_drug(cli: Callable[..., CliResult], kb_files: list[Path
     assert not (tmp_path / "x.csv").exists()
     wrong = cli("export", "--format", "turtle", "--drug", "lenalidomide", "-o", str(tmp_path / "x.ttl"))
     assert wrong.code == 1 and "--drug applies to the tables" in wrong.stderr
+
+
+def test_graph_paths_name_the_arms_of_every_comparison(built: Callable[..., CliResult]) -> None:
+    result = built("graph", "paths", "lenalidomide", "overall survival", "--limit", "10")
+    assert result.code == 0, result.stderr
+    comparisons = [step for line in result.stdout.splitlines() for step in line.split("--") if step.startswith("has_result")]
+    assert comparisons and all(" vs " in step for step in comparisons)
+    assert any("[Dexamethasone alone vs Lenalidomide plus dexamethasone: hazard_ratio 1.295" in step for step in comparisons)
