@@ -28,7 +28,8 @@ import pyoxigraph as ox
 from kb.errors import QueryError
 
 __all__ = [
-    "bind_values", "where_brace_offset", "service_targets", "check_federation",
+    "bind_values", "where_brace_offset", "service_targets", "check_federation", "check_nesting", "check_read_only",
+    "check_query", "MAX_NESTING",
     "QueryTimeout", "StoppingWriter", "run_with_timeout", "until_stopped",
 ]
 
@@ -146,9 +147,16 @@ def check_federation(query: str, *, allow_service: bool = False) -> None:
 
     A ``SERVICE`` makes the store fetch from another host: off by default. With it allowed, only a
     constant ``http(s)`` IRI is followed; ``SERVICE ?var`` and other schemes (``file:``) are refused.
+    The query is first held to :data:`MAX_NESTING` (:func:`check_nesting`): every user query reaches
+    the store through this check (``KnowledgeBase.raw_sparql``), and a parser stack overflow kills
+    the process instead of raising.
 
-    :raises QueryError: naming the clause.
+    :raises QueryError: naming the clause, or the nesting.
     """
+    # KnowledgeBase.raw_sparql, the way every user query reaches the store, calls this check, so
+    # the checks that must precede any parsing ride along (check_query is their better name).
+    check_nesting(query)
+    check_read_only(query)
     for target in service_targets(query):
         if not allow_service:
             raise QueryError(f"SERVICE {target} would query another host: federation is off (allow it with --allow-service)")
@@ -227,3 +235,116 @@ def run_with_timeout(work: Callable[[threading.Event], T], timeout: float | None
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+#: The deepest nesting of ``(``, ``[`` and ``{`` a user query may have. Oxigraph's recursive-descent
+#: parser overflows its stack (SIGSEGV, the process dies) somewhere past 2,000 levels, sooner in
+#: threads with small stacks; real queries stay under 30.
+MAX_NESTING = 500
+
+_OPENERS, _CLOSERS = "([{", ")]}"
+#: The characters :func:`check_nesting` stops at: brackets, and what may start a comment, string or IRI.
+_NESTING_STOP_RE = re.compile(r"[()\[\]{}#<\"']")
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def check_nesting(query: str, limit: int = MAX_NESTING) -> None:
+    """Refuse a query whose brackets nest deeper than ``limit``, before any parser sees it.
+
+    Brackets inside comments, strings and IRIs do not count; unbalanced brackets are left to the
+    parser to report.
+
+    >>> check_nesting("SELECT * { ?s ?p ?o FILTER((1)) }", limit=3)
+    >>> check_nesting("SELECT * { FILTER(((1))) }", limit=3)
+    Traceback (most recent call last):
+    ...
+    kb.errors.QueryError: the query nests brackets more than 3 deep (at line 1, column 20): too deep to parse safely; flatten it
+
+    :raises QueryError: naming where the limit is passed.
+    """
+    depth, index = 0, 0
+    while True:
+        found = _NESTING_STOP_RE.search(query, index)
+        if found is None:
+            return
+        index = found.start()
+        skipped = _skip(query, index)
+        if skipped != index:
+            index = skipped
+            continue
+        char = query[index]
+        if char in _OPENERS:
+            depth += 1
+            if depth > limit:
+                line, column = _line_column(query, index)
+                raise QueryError(
+                    f"the query nests brackets more than {limit} deep (at line {line}, column {column}): too deep to parse safely; flatten it"
+                )
+        elif char in _CLOSERS:
+            depth = max(depth - 1, 0)
+        index += 1
+
+
+_QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+_UPDATE_OPERATIONS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+#: A prologue declaration (BASE <iri> / PREFIX name: <iri>), and the keyword that follows the prologue.
+_DECLARATION_RE = re.compile(r"(?i:BASE)\s*<[^<>\s]*>|(?i:PREFIX)\s*[^\s:]*:\s*<[^<>\s]*>")
+_KEYWORD_RE = re.compile(r"[A-Za-z]+")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def check_read_only(query: str) -> None:
+    """Refuse a SPARQL update, and a query that does not start with a query form, by name.
+
+    Oxigraph reports both as ``expected CONSTRUCT`` at a position past the word; this names the
+    word and where it is.
+
+    >>> check_read_only("PREFIX ex: <http://example.org/> # a comment\\nASK { ?s ?p ?o }")
+    >>> check_read_only("PREFIX ex: <http://example.org/>\\nINSERT DATA { ex:a ex:b ex:c }")
+    Traceback (most recent call last):
+    ...
+    kb.errors.QueryError: updates are refused: SPARQL here is read-only (SELECT, CONSTRUCT, DESCRIBE or ASK), and INSERT at line 2, column 1 starts an update; load data with kb ingest
+
+    :raises QueryError: for an update, an empty query, or another first word.
+    """
+    index = 0
+    while index < len(query):
+        space = _SPACE_RE.match(query, index)
+        if space:
+            index = space.end()
+            continue
+        if query[index] == "#":
+            index = _skip(query, index)
+            continue
+        declaration = _DECLARATION_RE.match(query, index)
+        if declaration is None:
+            break
+        index = declaration.end()
+    if index >= len(query):
+        raise QueryError("SPARQL syntax error: the query is empty (it needs SELECT, CONSTRUCT, DESCRIBE or ASK)")
+    keyword = _KEYWORD_RE.match(query, index)
+    word = keyword.group(0).upper() if keyword else ""
+    if word in _QUERY_FORMS or word in ("BASE", "PREFIX"):  # a malformed declaration: the parser says what is wrong
+        return
+    line, column = _line_column(query, index)
+    if word in _UPDATE_OPERATIONS:
+        raise QueryError(
+            f"updates are refused: SPARQL here is read-only (SELECT, CONSTRUCT, DESCRIBE or ASK), and {word} "
+            f"at line {line}, column {column} starts an update; load data with kb ingest"
+        )
+    found = keyword.group(0) if keyword else query[index : index + 10].split()[0]
+    raise QueryError(f"SPARQL syntax error at line {line}, column {column}: a query starts with SELECT, CONSTRUCT, DESCRIBE or ASK, not {found!r}")
+
+
+def check_query(query: str, *, allow_service: bool = False) -> None:
+    """The checks a user's SPARQL query passes before it reaches a store: nesting
+    (:func:`check_nesting`), read-only (:func:`check_read_only`) and federation (``SERVICE``).
+
+    :raises QueryError: naming what is refused.
+    """
+    check_federation(query, allow_service=allow_service)

@@ -129,6 +129,8 @@ def _global_options(
         str | None, typer.Option("--base", envvar="KB_BASE", help="Base IRI for the KB's own nodes.")
     ] = None,
 ) -> None:
+    if store is not None and not store.strip():  # else Settings would fall back to the default store, silently
+        raise typer.BadParameter("an empty store path names no store: give a directory, ':memory:' or a URL (or leave --store out for the default)", param_hint="'--store'")
     ctx.obj = Settings(store=store, base=base)
 
 

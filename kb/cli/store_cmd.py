@@ -17,7 +17,7 @@ from rich.console import Console
 
 from kb.cli.context import Wait, open_kb
 from kb.cli.output import RowFormat, print_rows
-from kb.errors import KBError, ValidationFailed
+from kb.errors import KBError, QueryError, ValidationFailed
 from kb.export import EXPORT_FORMATS
 from kb.query import load_template
 
@@ -77,29 +77,63 @@ def sources_remove(
 def sparql(
     ctx: typer.Context,
     query: Annotated[str | None, typer.Argument(help="A SPARQL 1.1 query (read-only).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a file.", exists=True, dir_okay=False)] = None,
-    fmt: Annotated[ResultsFormat, typer.Option("--format", help="SPARQL results format.")] = ResultsFormat.json,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the query from a file.", dir_okay=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="json|xml|csv|tsv", help="SPARQL results format.")] = ResultsFormat.json.value,
     allow_service: Annotated[bool, typer.Option("--allow-service", help="Let SERVICE clauses query other hosts (off by default).")] = False,
     timeout: Annotated[
         float | None, typer.Option("--timeout", min=0, metavar="SECONDS", help="Stop the query if it has not finished after this many seconds.")
     ] = None,
 ) -> None:
     """Run a SPARQL query over the union of all graphs; print SPARQL 1.1 results."""
+    from kb.sparql import check_query
+
+    results, file = _results_format(fmt, file)
     if (query is None) == (file is None):
         raise typer.BadParameter("give a query or --file, not both", param_hint="QUERY")
-    text = file.read_text(encoding="utf-8") if file else query
+    text = _read_query(file) if file else query or ""
+    try:  # refused before the store is opened, naming the file the query came from
+        check_query(text, allow_service=allow_service)
+    except QueryError as error:
+        raise QueryError(f"{file}: {error}" if file else str(error)) from error
     with open_kb(ctx, read_only=True) as kb:
         if timeout is None:
-            _write_results(kb.raw_sparql(text or "", allow_service=allow_service), sys.stdout.buffer, fmt)
+            _write_results(kb.raw_sparql(text, allow_service=allow_service), sys.stdout.buffer, results)
         else:
             from kb.sparql import StoppingWriter, run_with_timeout
 
             # The results are written to a buffer, printed once complete: a stopped query prints no half of its results.
             with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as buffer:
-                run_with_timeout(lambda stop: _write_results(kb.raw_sparql(text or "", allow_service=allow_service), StoppingWriter(buffer, stop), fmt), timeout)
+                run_with_timeout(lambda stop: _write_results(kb.raw_sparql(text, allow_service=allow_service), StoppingWriter(buffer, stop), results), timeout)
                 buffer.seek(0)
                 shutil.copyfileobj(buffer, sys.stdout.buffer)
     sys.stdout.flush()
+
+
+def _results_format(value: str, file: Path | None) -> tuple[ResultsFormat, Path | None]:
+    """The results format ``-f``/``--format`` names, and the query file.
+
+    ``-f`` means ``--format`` in every command; ``kb sparql -f FILE`` once meant ``--file``, so a
+    value that is no format but names a file is still read as one, with a note.
+    """
+    try:
+        return ResultsFormat(value.lower()), file
+    except ValueError:
+        if file is None and (Path(value).suffix or Path(value).exists()):
+            _console.print(f"note: -f means --format; reading the query from {value} (use --file {value})", markup=False, soft_wrap=True)
+            return ResultsFormat.json, Path(value)
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(f.value for f in ResultsFormat)}", param_hint="'--format' / '-f'") from None
+
+
+def _read_query(file: Path) -> str:
+    """The text of a query file, or an error naming it."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise typer.BadParameter(f"file {str(file)!r} does not exist", param_hint="'--file'") from None
+    except UnicodeDecodeError as error:
+        raise QueryError(f"{file}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise QueryError(f"cannot read {file}: {error.strerror or error}") from None
 
 
 #: Results of a query with --timeout are held in memory up to this size, then in a temporary file.
