@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kb.cli.context import Wait, open_kb, settings
 from kb.cli.output import stderr_console
-from kb.errors import KBError, StoreError
+from kb.errors import KBError, StoreError, cap
 from kb.formats import INPUT_FORMATS, InputMode
 from kb.ingestion import Advance, LoadReport, ProgressHook
 from kb.knowledge_base import KnowledgeBase
@@ -110,6 +110,8 @@ _SHOWN_NOT_COMMITTED = 50
 
 #: Lines of sources (and of superseded records) printed one by one; above it, the counts only.
 _SHOWN = 50
+#: Unresolved names listed one by one (short) when there are no more than this; above, the count only.
+_FEW_UNRESOLVED = 5
 #: The exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED_EXIT = 130
 
@@ -136,7 +138,13 @@ def print_ingest_report(report: LoadReport, *, quiet: bool, as_json: bool) -> No
     if quiet:
         return
     if report.unresolved:
-        names = {(name.category, name.text) for name in report.unresolved}
+        uses: dict[tuple[str, str], int] = {}
+        for name in report.unresolved:
+            uses[(name.category, name.text)] = uses.get((name.category, name.text), 0) + 1
+        names = list(uses)
+        if len(names) <= _FEW_UNRESOLVED:  # a few are worth naming, one short line each
+            for category, text in names:
+                console.print(f"[yellow]unresolved {category}[/yellow] {escape(repr(cap(text, 80)))} ({uses[(category, text)]} use(s))")
         by_category: dict[str, int] = {}
         for category, _ in names:
             by_category[category] = by_category.get(category, 0) + 1

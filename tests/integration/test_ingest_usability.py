@@ -65,6 +65,12 @@ def test_unresolved_names_are_one_count_with_the_command_that_lists_them(tmp_pat
     assert "60 name(s) did not resolve (60 outcome; kept with local IRIs): kb query unresolved lists them" in result.stderr
     assert "made-up outcome number" not in result.stderr  # no line per name
     assert len(result.stderr.splitlines()) <= 3
+    # A few names are still named, one short line each.
+    few = tmp_path / "few.yaml"
+    few.write_text(FINDINGS.format(results=results.splitlines()[0]).replace("usability-1", "usability-3"), encoding="utf-8")
+    result = cli("ingest", "findings", str(few))
+    assert "unresolved outcome 'made-up outcome number 0' (1 use(s))" in result.stderr
+    assert "1 name(s) did not resolve (1 outcome; kept with local IRIs): kb query unresolved lists them" in result.stderr
 
 
 def test_messages_are_free_of_library_wording(tmp_path: Path, cli: Cli) -> None:
