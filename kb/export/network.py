@@ -40,7 +40,7 @@ _CHUNK = 2_000
 _EDGE_SKIP = ("subject", "object", "subject_kind", "object_kind")
 #: GraphML attribute types of the template's column types (what networkx writes for the values).
 _GRAPHML_TYPES = {"string": "string", "iri": "string", "decimal": "double", "integer": "long", "boolean": "boolean"}
-_NODE_KEYS = ("label", "kind", "iri", "curie")
+_NODE_KEYS = ("label", "name", "kind", "iri", "curie")
 
 
 def iter_rows(target: QueryTarget, name: str) -> Iterator[Any]:
@@ -71,7 +71,9 @@ def iter_network(target: QueryTarget) -> Iterator[tuple[str, str, str, dict[str,
             node = record[end]
             if node not in seen:
                 seen.add(node)
-                attributes = {"label": labels.get(node) or node, "kind": record[f"{end}_kind"], "iri": node}
+                label = labels.get(node) or node
+                # "name" repeats the label: Cytoscape shows a node's "name" (Gephi its "label"); the IRI is "iri".
+                attributes = {"label": label, "name": label, "kind": record[f"{end}_kind"], "iri": node}
                 curie = compress_iri(node)
                 if curie:
                     attributes["curie"] = curie
@@ -128,7 +130,8 @@ def _write_json_network(target: QueryTarget, output: IO[bytes], *, format: str) 
     separator = ""
     for kind, first, second, attributes in iter_network(target):
         if kind == "node":
-            nodes.append({**attributes, "id": first, "value": first, "name": first} if cytoscape else {**attributes, "id": first})
+            # Cytoscape shows "name": the label (in the attributes), not the IRI, which stays in "iri" and "id".
+            nodes.append({**attributes, "id": first, "value": first} if cytoscape else {**attributes, "id": first})
             continue
         key = attributes.pop("key")
         link = {**attributes, "source": first, "target": second, "key": key}

@@ -192,3 +192,36 @@ def test_graph_paths_name_the_arms_of_every_comparison(built: Callable[..., CliR
     comparisons = [step for line in result.stdout.splitlines() for step in line.split("--") if step.startswith("has_result")]
     assert comparisons and all(" vs " in step for step in comparisons)
     assert any("[Dexamethasone alone vs Lenalidomide plus dexamethasone: hazard_ratio 1.295" in step for step in comparisons)
+
+
+# -- issue 11 item 6: exports opened elsewhere ----------------------------------------------
+
+
+def test_cytoscape_nodes_are_named_by_their_label(kb_files: list[Path], tmp_path: Path) -> None:
+    import json
+
+    kb = KnowledgeBase.memory()
+    kb.ingest("findings", kb_files)
+    out = tmp_path / "network.cyjs"
+    kb.export("cytoscape", out)
+    nodes = [node["data"] for node in json.loads(out.read_text(encoding="utf-8"))["elements"]["nodes"]]
+    assert nodes and all(node["name"] == node["label"] and node["id"] == node["iri"] for node in nodes)
+    assert any(node["name"] == "lenalidomide" and node["iri"].startswith("http://purl.obolibrary.org/obo/CHEBI_") for node in nodes)
+
+
+def test_kgx_nodes_without_edges_are_only_the_documented_kinds(kb_files: list[Path], tmp_path: Path) -> None:
+    # docs/kgx.md, "Nodes without edges": trials and publications only; every other node has an edge.
+    kb = KnowledgeBase.memory()
+    kb.ingest("findings", kb_files)
+    kb.export("kgx", tmp_path / "kgx", infores="infores:test")
+    nodes = read_csv_tsv(tmp_path / "kgx" / "nodes.tsv")
+    ends = {row[key] for row in read_csv_tsv(tmp_path / "kgx" / "edges.tsv") for key in ("subject", "object")}
+    cited = {curie for row in read_csv_tsv(tmp_path / "kgx" / "edges.tsv") for curie in row["publications"].split("|")}
+    orphans = [row for row in nodes if row["id"] not in ends]
+    assert orphans and {row["category"] for row in orphans} <= {"biolink:ClinicalTrial", "biolink:JournalArticle"}
+    assert all(row["id"] in cited for row in orphans if row["category"] == "biolink:JournalArticle")
+
+
+def read_csv_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
