@@ -7,7 +7,8 @@ reporting lenalidomide plus dexamethasone against placebo plus dexamethasone, HR
 ``kb export --format evidence-csv --drug lenalidomide`` must turn the ASH row, and the
 inverse-variance fixed-effect pool of the two overall-survival rows (what the recipe in
 docs/meta-analysis.md, ``metafor::rma(yi = log_estimate, sei = se, method = "FE")``, computes)
-must equal the value worked out on paper below.
+must equal the value worked out on paper below. The pool is computed in Python here, and by the
+R recipe itself when ``Rscript`` with metafor is installed (skipped otherwise).
 
 On paper (z = 1.959964, the 97.5% normal quantile):
 
@@ -192,6 +193,36 @@ def test_graph_paths_name_the_arms_of_every_comparison(built: Callable[..., CliR
     comparisons = [step for line in result.stdout.splitlines() for step in line.split("--") if step.startswith("has_result")]
     assert comparisons and all(" vs " in step for step in comparisons)
     assert any("[Dexamethasone alone vs Lenalidomide plus dexamethasone: hazard_ratio 1.295" in step for step in comparisons)
+
+
+#: The R recipe of docs/meta-analysis.md, printing the pooled log hazard ratio and its se.
+R_RECIPE = """
+suppressMessages(library(metafor))
+d <- read.csv("evidence.csv")
+os <- subset(d, outcome == "overall survival" & measure == "hazard_ratio" & !is.na(se))
+fit <- rma(yi = log_estimate, sei = se, data = os, method = "FE", slab = paste(trial, source))
+stopifnot(is.logical(d$oriented))
+cat(sprintf("%.6f %.6f\\n", coef(fit), fit$se))
+"""
+
+
+def test_the_r_metafor_recipe_pools_to_the_paper_value(kb_files: list[Path], tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("Rscript is not installed (the pool is checked in Python above)")
+    if subprocess.run([rscript, "-e", "library(metafor)"], capture_output=True, timeout=120).returncode != 0:
+        pytest.skip("the R package metafor is not installed")
+    kb = KnowledgeBase.memory()
+    kb.ingest("findings", kb_files)
+    kb.export("evidence-csv", tmp_path / "evidence.csv", drug="lenalidomide")
+    (tmp_path / "recipe.R").write_text(R_RECIPE, encoding="utf-8")
+    run = subprocess.run([rscript, "recipe.R"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    estimate, se = map(float, run.stdout.split())
+    assert estimate == pytest.approx(PAPER_POOLED_LOG_HR, abs=1e-5) and se == pytest.approx(PAPER_POOLED_SE, abs=1e-5)
 
 
 # -- issue 11 item 6: exports opened elsewhere ----------------------------------------------
