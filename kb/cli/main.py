@@ -6,6 +6,7 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator, MutableMapping
+from functools import partial
 from importlib import import_module
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -52,7 +53,46 @@ def load_commands(module_name: str, name: str) -> dict[str, Command]:
         module.register(holder)
     else:
         holder.add_typer(module.app, name=name)
-    return dict(typer.main.get_group(holder).commands)
+    commands = dict(typer.main.get_group(holder).commands)
+    for command in commands.values():
+        plain_help_types(command)
+    return commands
+
+
+#: How help shows a value's type, for the Python type names typer shows (``<list[Path]>``, ``<str>``).
+_HELP_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH", "path": "PATH", "file": "FILE", "dir": "DIR"}
+
+
+def _help_type(param: Any, ctx: Context) -> str | None:
+    """The type column of ``param``'s help line: its metavar, else a plain name; none for a flag."""
+    if getattr(param, "is_flag", False) or getattr(getattr(param, "type_descriptor", None), "annotation", None) is bool:
+        return None
+    if param.metavar is not None and param.param_type_name == "option":
+        return str(param.metavar)
+    label = type(param).display_type(param, ctx).strip("<>")
+    repeated = label.startswith("list[") and label.endswith("]")
+    label = label[5:-1] if repeated else label
+    label = _HELP_TYPES.get(label, label)
+    return f"{label}..." if repeated and param.param_type_name == "option" else label
+
+
+def plain_help_types(command: Any) -> None:
+    """Show ``command``'s (and its sub-commands') value types in help as ``TEXT``, ``FILE``,
+    ``table|csv|tsv|json``, not as the Python types typer prints; flags show none."""
+    for param in getattr(command, "params", ()):
+        if hasattr(param, "type_descriptor"):
+            param.display_type_rich = partial(_help_type, param)
+    help_option = command.get_help_option
+
+    def relabelled_help_option(ctx: Context) -> Any:  # --help is made (once) when help is shown
+        option = help_option(ctx)
+        if option is not None:
+            option.display_type_rich = partial(_help_type, option)
+        return option
+
+    command.get_help_option = relabelled_help_option
+    for sub in getattr(command, "commands", {}).values():
+        plain_help_types(sub)
 
 
 class _LazyCommands(MutableMapping[str, "Command"]):
@@ -87,6 +127,7 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        plain_help_types(self)  # the global options; the commands' own are relabelled as they load
         self.commands = _LazyCommands(self.commands)
         self._listing = False
 
@@ -144,17 +185,51 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:
             raise
         return code
-    except KBError as error:
-        err.print(f"[bold red]error:[/bold red] {escape(str(error))}", soft_wrap=True)
-        code = 1
     except KeyboardInterrupt:
         err.print("interrupted")
         code = 130
-    except Exception as error:  # the CLI never shows a bare traceback; KB_DEBUG=1 shows it
-        if os.environ.get("KB_DEBUG"):
-            traceback.print_exc()
-        err.print(f"[bold red]internal error:[/bold red] {type(error).__name__}: {escape(str(error))} (set KB_DEBUG=1 for the traceback)", soft_wrap=True)
-        code = 1
+    except Exception as error:
+        code = _report(error, err)
     if argv is None:
         sys.exit(code)
     return code
+
+
+#: The exit status after a broken pipe: typer's own, for the broken pipes it sees itself (those not
+#: wrapped in a KBError), so that every command ends the same way.
+BROKEN_PIPE = 1
+
+
+def _broken_pipe(error: BaseException | None) -> bool:
+    """Whether ``error`` is, or was raised while handling or because of, a broken pipe."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, BrokenPipeError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _quiet_broken_pipe() -> int:
+    """End quietly once the reader of standard output has gone (``kb ... | head``)."""
+    try:  # the interpreter flushes stdout at exit: into /dev/null, not into the closed pipe (which would print a warning)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        return BROKEN_PIPE  # a stdout without a file descriptor (an in-process run) needs no redirecting
+    return BROKEN_PIPE
+
+
+def _report(error: Exception, err: Console) -> int:
+    """Print ``error`` as one line on standard error; the exit status."""
+    if _broken_pipe(error):
+        return _quiet_broken_pipe()
+    if isinstance(error, KBError):
+        err.print(f"[bold red]error:[/bold red] {escape(str(error))}", soft_wrap=True)
+        return 1
+    # the CLI never shows a bare traceback; KB_DEBUG=1 shows it
+    if os.environ.get("KB_DEBUG"):
+        traceback.print_exception(error)
+    err.print(f"[bold red]internal error:[/bold red] {type(error).__name__}: {escape(str(error))} (set KB_DEBUG=1 for the traceback)", soft_wrap=True)
+    return 1

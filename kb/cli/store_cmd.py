@@ -149,7 +149,10 @@ def _write_results(result: Any, output: Any, fmt: ResultsFormat) -> None:
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(f.name for f in EXPORT_FORMATS)}.")] = "nquads",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", metavar="FORMAT", help=f"One of: {', '.join(f.name for f in EXPORT_FORMATS)}. Default: from the -o file's extension, else nquads."),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: standard output); a directory for kgx.")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Export only this source's graph.")] = None,
     infores: Annotated[str | None, typer.Option("--infores", envvar="KB_INFORES", help="KGX: the KB's infores CURIE, every edge's primary_knowledge_source.")] = None,
@@ -158,6 +161,7 @@ def export(
     drug: Annotated[str | None, typer.Option("--drug", help="Tables: orient every row as this drug's arm against its comparator (name, synonym, CURIE or IRI).")] = None,
 ) -> None:
     """Export the KB (or one source, or a CONSTRUCT template's graph) as RDF, KGX, graph files or evidence tables (CSV)."""
+    fmt = fmt or _format_of(output)
     if query is not None:
         if drug is not None:
             raise KBError("--drug goes with the tables (evidence-csv, adverse-events-csv); give a template's drug with -p drug=NAME")
@@ -176,6 +180,29 @@ def export(
         _console.print(f"wrote {output}" + (f" ({result.rows} rows)" if result.rows is not None else ""))
     for reason, count in sorted((result.left_out or {}).items()):
         _console.print(f"left out {count} row(s): {reason}", markup=False)
+
+
+#: The format an output file's extension names, when --format is not given (one format per extension:
+#: .csv and .json, which several formats write, are left out).
+_FORMAT_OF_SUFFIX = {
+    ".nq": "nquads", ".nquads": "nquads", ".trig": "trig", ".jsonld": "jsonld", ".ttl": "turtle", ".turtle": "turtle",
+    ".nt": "nt", ".ntriples": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".graphml": "graphml", ".gexf": "gexf",
+}
+
+
+def _format_of(output: Path | None) -> str:
+    """The export format ``output``'s extension names; N-Quads on standard output.
+
+    :raises typer.BadParameter: when the extension names no single format: a ``.ttl`` file must
+        not receive N-Quads.
+    """
+    if output is None:
+        return "nquads"
+    found = _FORMAT_OF_SUFFIX.get(output.suffix.lower())
+    if found is None:
+        hint = {".csv": " (evidence-csv or adverse-events-csv)", ".json": " (node-link, cytoscape or jsonld)"}.get(output.suffix.lower(), "")
+        raise typer.BadParameter(f"cannot tell the format from {str(output)!r}: give --format{hint}", param_hint="'--format' / '-f'")
+    return found
 
 
 def _export_construct(ctx: typer.Context, name: str, pairs: list[str], fmt: str, output: Path | None, source: str | None) -> None:

@@ -40,7 +40,7 @@ def add(
     file: Annotated[Path, typer.Argument(help="OBO, OWL/RDF-XML, Turtle, SSSOM (.sssom.tsv) or TSV (id, label, synonyms|..., category).", exists=True, dir_okay=False)],
     category: Annotated[CategoryOption | None, typer.Option("--category", "-c", help="Category of every concept (default: the file's, else the id prefix's).")] = None,
     name: Annotated[str | None, typer.Option("--name", "-n", help="Vocabulary name (default: from the file name); re-adding a name replaces it.")] = None,
-    fmt: Annotated[FormatOption | None, typer.Option("--format", help="File format (default: from the file name).")] = None,  # type: ignore[valid-type]
+    fmt: Annotated[FormatOption | None, typer.Option("--format", "-f", help="File format (default: from the file name).")] = None,  # type: ignore[valid-type]
     wait: Wait = 0.0,
 ) -> None:
     """Add (or replace) a user vocabulary; the next ingest resolves names through it."""
