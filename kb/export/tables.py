@@ -30,7 +30,7 @@ from typing import IO, Any
 from kb.export import formats_of
 from kb.errors import ExportError, UnknownTermError
 from kb.models import EffectMeasure
-from kb.query import load_template, run_template
+from kb.query import run_template
 from kb.query.rows import QueryTarget
 
 __all__ = [

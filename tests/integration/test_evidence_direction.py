@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -213,13 +213,13 @@ def test_the_r_metafor_recipe_pools_to_the_paper_value(kb_files: list[Path], tmp
     rscript = shutil.which("Rscript")
     if rscript is None:
         pytest.skip("Rscript is not installed (the pool is checked in Python above)")
-    if subprocess.run([rscript, "-e", "library(metafor)"], capture_output=True, timeout=120).returncode != 0:
+    if subprocess.run([rscript, "-e", "library(metafor)"], capture_output=True, timeout=120, check=False).returncode != 0:
         pytest.skip("the R package metafor is not installed")
     kb = KnowledgeBase.memory()
     kb.ingest("findings", kb_files)
     kb.export("evidence-csv", tmp_path / "evidence.csv", drug="lenalidomide")
     (tmp_path / "recipe.R").write_text(R_RECIPE, encoding="utf-8")
-    run = subprocess.run([rscript, "recipe.R"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([rscript, "recipe.R"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 0, run.stderr
     estimate, se = map(float, run.stdout.split())
     assert estimate == pytest.approx(PAPER_POOLED_LOG_HR, abs=1e-5) and se == pytest.approx(PAPER_POOLED_SE, abs=1e-5)
