@@ -254,7 +254,7 @@ def _lock_holder(store: Path) -> Iterator[None]:
         yield
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # closes its pipes too
 
 
 _PROGRESS = re.compile(r"^\s*(added|replaced|unchanged)\s|^\d+ source\(s\) loaded", re.IGNORECASE)

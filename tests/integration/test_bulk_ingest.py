@@ -115,7 +115,7 @@ def _kill_at(store: Path, files: list[Path], stop: str, log: Path) -> list[str]:
             pytest.fail(f"the hook never reported {stop!r}")
     finally:
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+        process.communicate(timeout=30)  # closes its pipes too
     assert process.returncode == -signal.SIGKILL
     return lines
 

@@ -102,7 +102,7 @@ def test_sssom_exact_mappings_name_the_object_concept() -> None:
 
 def test_simple_tsv_with_categories_from_column_and_prefix() -> None:
     path = DATA / "simple.tsv"
-    rows = [r for r in csv.reader(path.open(encoding="utf-8"), delimiter="\t") if r and not r[0].startswith("#")][1:]
+    rows = [r for r in csv.reader(path.read_text(encoding="utf-8").splitlines(), delimiter="\t") if r and not r[0].startswith("#")][1:]
     concepts = read_user_vocabulary(path).concepts
     assert [c.label for c in concepts] == [r[1] for r in rows]
     assert [list(c.synonyms) for c in concepts] == [[s for s in r[2].split("|") if s] for r in rows]
