@@ -344,13 +344,29 @@ def bench_startup(store: Path, trial: str, repeat: int = 5) -> dict[str, Any]:
         "python -c 'import kb'": [sys.executable, "-c", "import kb"],
         "kb --help": [*kb, "--help"],
         "kb query trial_reports": [*kb, "--store", str(store), "query", "trial_reports", "-p", f"trial={trial}"],
+        "kb query stats": [*kb, "--store", str(store), "query", "stats"],
     }
-    out = {}
+    out: dict[str, Any] = {}
     for label, command in commands.items():
         runs = [run_measured(command) for _ in range(repeat)]
         out[label] = {"median_s": statistics.median(r.seconds for r in runs), "maxrss_mib": max(r.maxrss_mib for r in runs),
                       "codes": sorted({r.code for r in runs})}
+    # What the CLI imports before it does anything (python -X importtime), median of `repeat` runs.
+    for module in ("kb.cli", "kb.cli.main", "kb.cli.query_cmd"):
+        out[f"import {module} (importtime)"] = {"import_ms": statistics.median(import_time_ms(module) for _ in range(repeat))}
     return out
+
+
+def import_time_ms(module: str) -> float:
+    """The cumulative import time of ``module`` and everything it imports, from ``python -X importtime``."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, cwd=ROOT)
+    total_us = 0
+    for line in result.stderr.splitlines():
+        # "import time:       self [us] |  cumulative | imported package"; top-level imports are not indented.
+        parts = line.split("|")
+        if line.startswith("import time:") and len(parts) == 3 and not parts[2].startswith("  ") and parts[1].strip().isdigit():
+            total_us += int(parts[1].strip())
+    return total_us / 1000
 
 
 # -- machine, printing ----------------------------------------------------------------------------------
@@ -450,7 +466,15 @@ def _print_rest(report: dict[str, Any]) -> None:
     print("|---|---:|---:|---:|")
     floor_s = report["startup"]["python -c pass (floor)"]["median_s"]
     for label, r in report["startup"].items():
+        if "import_ms" in r:
+            continue
         print(f"| {label} | {r['median_s']:.3f} | {r['maxrss_mib']:.0f} | {r['median_s'] / floor_s:.1f}x |")
+    imports = {label: r["import_ms"] for label, r in report["startup"].items() if "import_ms" in r}
+    if imports:
+        print("\n| import (python -X importtime, cumulative) | ms |")
+        print("|---|---:|")
+        for label, ms in imports.items():
+            print(f"| {label} | {ms:.0f} |")
 
 
 def main(argv: list[str] | None = None) -> int:
