@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.main
-from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from kb.cli.context import Settings
 from kb.errors import KBError
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from typer._click import Command, Context, HelpFormatter  # the click that typer (this version) vendors
 
 __all__ = ["app", "main", "COMMANDS"]
@@ -177,7 +176,6 @@ def _global_options(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and exit with) 0 on success, 1 on error, 2 on usage errors."""
-    err = Console(stderr=True, highlight=False)
     try:
         app(args=argv, prog_name="kb", standalone_mode=True)
     except SystemExit as exit_:
@@ -186,13 +184,20 @@ def main(argv: list[str] | None = None) -> int:
             raise
         return code
     except KeyboardInterrupt:
-        err.print("interrupted")
+        _stderr().print("interrupted")
         code = 130
     except Exception as error:
-        code = _report(error, err)
+        code = _report(error, _stderr())
     if argv is None:
         sys.exit(code)
     return code
+
+
+def _stderr() -> Console:
+    """The console errors are printed on (rich is imported only when there is one to print)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 #: The exit status after a broken pipe: typer's own, for the broken pipes it sees itself (those not
@@ -225,6 +230,8 @@ def _report(error: Exception, err: Console) -> int:
     """Print ``error`` as one line on standard error; the exit status."""
     if _broken_pipe(error):
         return _quiet_broken_pipe()
+    from rich.markup import escape
+
     if isinstance(error, KBError):
         err.print(f"[bold red]error:[/bold red] {escape(str(error))}", soft_wrap=True)
         return 1
