@@ -8,7 +8,7 @@ import pytest
 
 from kb.errors import QueryError
 from kb.knowledge_base import KnowledgeBase
-from kb.sparql import MAX_NESTING, check_nesting, check_query, check_read_only
+from kb.sparql import MAX_BRACKET_NESTING, MAX_NESTING, check_nesting, check_query, check_read_only
 
 
 def _parens(depth: int) -> str:
@@ -27,6 +27,17 @@ def test_nesting_counts_every_kind_of_bracket() -> None:
     for query in (braces, brackets):
         with pytest.raises(QueryError, match="line 1, column"):
             check_nesting(query)
+
+
+def test_blank_node_lists_have_a_lower_bound() -> None:
+    def nested(depth: int) -> str:
+        return "SELECT * WHERE { ?s ?p " + "[ ?p " * depth + "?o" + " ]" * depth + " }"
+
+    check_nesting(nested(MAX_BRACKET_NESTING))
+    with pytest.raises(QueryError, match=f"nests blank nodes .* more than {MAX_BRACKET_NESTING} deep"):
+        check_nesting(nested(MAX_BRACKET_NESTING + 1))
+    sideways = "SELECT * WHERE { " + " . ".join(f"?s ?p [ ?q [ ?r ?o{i} ] ]" for i in range(100)) + " }"
+    check_nesting(sideways)  # many lists, each shallow
 
 
 def test_brackets_in_strings_iris_and_comments_do_not_count() -> None:
