@@ -39,7 +39,8 @@ def _list_templates() -> None:
             for p in template.parameters.values()
         )
         rows.append((template.name, params, template.summary))
-    print_rows(("template", "parameters (* required)", "summary"), rows, RowFormat.table)
+    # Every column counts in the catalogue: long parameter lists and summaries fold rather than drop.
+    print_rows(("template", "parameters (* required)", "summary"), rows, RowFormat.table, fit=False)
 
 
 #: The options of ``kb query`` that take a value: the token after one is not the template name.

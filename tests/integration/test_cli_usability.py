@@ -210,6 +210,37 @@ def test_tables_fit_a_narrow_console() -> None:
     assert "Lenalidomide plus dexamethasone" in out.getvalue()  # not folded to a few characters a line
 
 
+def _on_a_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], width: int) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+
+
+def _widest(text: str) -> int:
+    """The widest line of ``text`` as a terminal shows it (without colour codes)."""
+    return max(len(re.sub(r"\x1b\[[0-9;]*m", "", line)) for line in text.splitlines())
+
+
+def test_a_terminal_table_fits_the_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from kb.cli.output import RowFormat, print_rows
+
+    _on_a_terminal(monkeypatch, capsys, 80)
+    columns = ("trial", "outcome", "arm", "value", "doi", "source", "status")
+    print_rows(columns, [("MM-009", "overall survival", "Lenalidomide plus dexamethasone", 0.44, MM009_DOI, "weber-2007-mm009", "draft")], RowFormat.table)
+    out, err = capsys.readouterr()
+    assert _widest(out) <= 80 and "Lenalidomide plus dexamethasone" in out
+    assert "do not fit in 80 characters: doi, source, status" in re.sub(r"\s+", " ", err)
+
+
+def test_the_catalogue_listing_folds_rather_than_drops(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from kb.cli.main import main
+
+    _on_a_terminal(monkeypatch, capsys, 80)
+    assert main(["--store", ":memory:", "query", "--list"]) == 0
+    out, err = capsys.readouterr()
+    assert "summary" in out and "do not fit" not in err
+    assert _widest(out) <= 80
+
+
 # -- kb sparql: what is refused, and why -------------------------------------------------------
 
 
