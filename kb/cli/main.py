@@ -163,10 +163,10 @@ def _global_options(
     ctx: typer.Context,
     store: Annotated[
         str | None,
-        typer.Option("--store", envvar="KB_STORE", help="Store directory, or ':memory:'. Default: ~/.local/share/trial-evidence-kb/store."),
+        typer.Option("--store", envvar="KB_STORE", metavar="PATH|URL", help="Store directory, ':memory:', or a SPARQL server's http(s) URL. Default: ~/.local/share/trial-evidence-kb/store."),
     ] = None,
     base: Annotated[
-        str | None, typer.Option("--base", envvar="KB_BASE", help="Base IRI for the KB's own nodes.")
+        str | None, typer.Option("--base", envvar="KB_BASE", metavar="IRI", help="Base IRI for the KB's own nodes.")
     ] = None,
 ) -> None:
     if store is not None and not store.strip():  # else Settings would fall back to the default store, silently
