@@ -255,9 +255,9 @@ class KnowledgeBase:
 
         :raises QueryError: on a syntax error, or a SERVICE clause that is not allowed.
         """
-        from kb.sparql import check_federation
+        from kb.sparql import check_query
 
-        check_federation(query, allow_service=allow_service)
+        check_query(query, allow_service=allow_service)
         return self.store.raw_query(query, bindings)
 
     def stats(self, *, distinct_triples: bool = False) -> Any:

@@ -157,7 +157,9 @@ class OxigraphStore:
         try:
             return self._live().query(text, use_default_graph_as_union=True)
         except SyntaxError as error:
-            raise QueryError(f"SPARQL syntax error: {_first_line(error)}") from error
+            reason = _first_line(error)
+            # Oxigraph says "error at 1:35: expected ..."; read as "SPARQL syntax error at 1:35: ...".
+            raise QueryError(f"SPARQL syntax {reason}" if reason.startswith("error at ") else f"SPARQL syntax error: {reason}") from error
         except OSError as error:
             raise StoreError(f"query failed: {_first_line(error)}") from error
 
