@@ -12,8 +12,9 @@ import dataclasses
 import io
 import os
 import shutil
+import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -200,3 +201,16 @@ def unthrottled_http(monkeypatch: pytest.MonkeyPatch) -> None:
         return dataclasses.replace(settings, rate_limits={**settings.rate_limits, "localhost": 1e6, "127.0.0.1": 1e6})
 
     monkeypatch.setattr(HttpSettings, "from_env", classmethod(unthrottled))
+
+
+# -- network -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A local port nothing listens on (bound then closed, so the system just freed it)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    yield port

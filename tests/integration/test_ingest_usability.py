@@ -8,7 +8,6 @@ No network: the unreachable service is a closed local port.
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -97,14 +96,6 @@ def test_an_unknown_findings_field_suggests_the_field_it_resembles(tmp_path: Pat
     assert "analyses[0].frobnicate: unknown field 'frobnicate'" in result.stderr
     assert "Extra inputs" not in result.stderr
 
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    yield port
 
 
 def test_fetching_offline_fails_within_seconds_and_json_prints_it(

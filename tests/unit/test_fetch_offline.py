@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 import urllib3.util.connection
@@ -22,15 +21,6 @@ from kb.errors import FetchError
 DOI = "10.1056/NEJMoa070596"
 NOTE = "no retry for DNS or connection-refused errors"
 
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A local port nothing listens on (bound then closed, so the system just freed it)."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    yield port
 
 
 def _fetch(url: str) -> tuple[FetchError, list[float], int, float]:
