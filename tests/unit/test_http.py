@@ -53,12 +53,13 @@ def test_rate_limiter_is_thread_safe() -> None:
 # --- settings and helpers -----------------------------------------------------------
 
 
-def test_settings_from_env() -> None:
+def test_settings_from_env(tmp_path: Path) -> None:
+    cache = tmp_path / "kb-cache"
     env = {
         "KB_CONTACT_EMAIL": EMAIL,
         "NCBI_API_KEY": API_KEY,
         "KB_CROSSREF_URL": "http://localhost:1/cr/",
-        "KB_HTTP_CACHE": "/tmp/kb-cache",
+        "KB_HTTP_CACHE": str(cache),
         "KB_HTTP_TIMEOUT": "2.5",
         "KB_HTTP_RETRIES": "1",
         "KB_HTTP_BACKOFF": "0.1",
@@ -68,7 +69,7 @@ def test_settings_from_env() -> None:
     assert (s.contact_email, s.ncbi_api_key, s.crossref_url) == (EMAIL, API_KEY, "http://localhost:1/cr")
     assert s.eutils_url == "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
     assert s.ctgov_url == "https://clinicaltrials.gov/api/v2"
-    assert s.cache_dir == Path("/tmp/kb-cache")
+    assert s.cache_dir == cache
     assert (s.timeout, s.max_retries, s.backoff_factor, s.max_backoff) == (2.5, 1, 0.1, 0.2)
     assert HttpSettings.from_env({}).cache_dir == Path("~/.cache/trial-evidence-kb/http")
     assert HttpSettings.from_env({"KB_HTTP_CACHE": "OFF"}).cache_dir is None
