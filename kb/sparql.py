@@ -147,16 +147,10 @@ def check_federation(query: str, *, allow_service: bool = False) -> None:
 
     A ``SERVICE`` makes the store fetch from another host: off by default. With it allowed, only a
     constant ``http(s)`` IRI is followed; ``SERVICE ?var`` and other schemes (``file:``) are refused.
-    The query is first held to :data:`MAX_NESTING` (:func:`check_nesting`): every user query reaches
-    the store through this check (``KnowledgeBase.raw_sparql``), and a parser stack overflow kills
-    the process instead of raising.
+    A user's query gets this through :func:`check_query`, with the checks that must precede parsing.
 
-    :raises QueryError: naming the clause, or the nesting.
+    :raises QueryError: naming the clause.
     """
-    # KnowledgeBase.raw_sparql, the way every user query reaches the store, calls this check, so
-    # the checks that must precede any parsing ride along (check_query is their better name).
-    check_nesting(query)
-    check_read_only(query)
     for target in service_targets(query):
         if not allow_service:
             raise QueryError(f"SERVICE {target} would query another host: federation is off (allow it with --allow-service)")
@@ -354,6 +348,11 @@ def check_query(query: str, *, allow_service: bool = False) -> None:
     """The checks a user's SPARQL query passes before it reaches a store: nesting
     (:func:`check_nesting`), read-only (:func:`check_read_only`) and federation (``SERVICE``).
 
+    Every user query reaches the store through this check (``KnowledgeBase.raw_sparql``); the
+    nesting bound comes first because a parser stack overflow kills the process instead of raising.
+
     :raises QueryError: naming what is refused.
     """
+    check_nesting(query)
+    check_read_only(query)
     check_federation(query, allow_service=allow_service)
