@@ -54,6 +54,10 @@ class MappingContext:
                 return known
         return self.iris.publication(publication)
 
+    def is_unresolved(self, node: ox.NamedNode) -> bool:
+        """Whether ``node`` is a local IRI this mapping gave a name no vocabulary knows."""
+        return any(u.iri == node.value for u in self.unresolved)
+
     def concept(self, text: str, category: str, path: str) -> ox.NamedNode:
         """The IRI of a concept name; unknown names get a local IRI, are described and reported."""
         resolved = self.resolve(text, category)
@@ -61,7 +65,7 @@ class MappingContext:
             return iri(resolved)
         local = self.iris.unresolved_concept(category, text)
         node = iri(local)
-        if not any(u.iri == local for u in self.unresolved):
+        if not self.is_unresolved(node):
             self.add(node, RDF.type, iri(TEKB.UnresolvedConcept))
             self.add(node, RDFS.label, string(text))
             self.add(node, TEKB.vocabularyCategory, string(category))

@@ -94,7 +94,7 @@ def add_trial(context: MappingContext, trial: Trial, node: ox.NamedNode, trial_n
             if intervention.drug:
                 drug = context.concept(intervention.drug, "drug", f"{where}.drug")
                 add(intervention_node, TEKB.drug, drug)
-                if context.unresolved and context.unresolved[-1].iri == drug.value:
+                if context.is_unresolved(drug):
                     # A drug no vocabulary knows: the source's other names for it (a registry's
                     # brand names and codes) are names it can be asked for by (kb.vocab.known).
                     for other_name in intervention.other_names:
