@@ -190,3 +190,11 @@ def test_stats_counts_every_quad_from_the_sizes_graphs_record(tmp_path: Path) ->
     assert kb.stats().quads == kb.store.count()
     kb.remove_source("weber-2007-mm009")
     assert kb.stats().quads == kb.store.count()
+
+
+def test_a_sparql_syntax_error_names_its_line_and_column() -> None:
+    from kb.errors import QueryError
+
+    kb = KnowledgeBase.memory()
+    with pytest.raises(QueryError, match=r"^SPARQL syntax error at 1:\d+: "):
+        kb.sparql("SELECT * WHERE { ?s ?p }")
