@@ -16,9 +16,9 @@ pyoxigraph is used directly rather than through rdflib's Store API.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -225,16 +225,7 @@ class OxigraphStore:
     def load(self, source: IO[bytes] | bytes | str | Path, *, format: str, graph: ox.NamedNode | None = None) -> None:
         """Load an RDF file (quads formats keep their graphs) in one transaction."""
         self._check_writable()
-        rdf = rdf_format(format)
-        try:
-            if isinstance(source, Path):
-                self._live().load(path=str(source), format=rdf, to_graph=graph)
-            else:
-                self._live().load(source, format=rdf, to_graph=graph)
-        except SyntaxError as error:
-            raise StoreError(f"cannot parse {format} input: {_first_line(error)}") from error
-        except OSError as error:
-            raise StoreError(f"load failed: {_first_line(error)}") from error
+        self._parse_into(self._live().load, source, format, "load", to_graph=graph)
 
     def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
         """Add many quads at once (Oxigraph's bulk loader, no transaction): for fresh stores."""
@@ -247,16 +238,21 @@ class OxigraphStore:
     def bulk_load(self, source: IO[bytes] | bytes | Path, *, format: str) -> None:
         """Load an RDF document with Oxigraph's bulk loader (parallel, no transaction)."""
         self._check_writable()
+        self._parse_into(self._live().bulk_load, source, format, "bulk load")
+
+    @staticmethod
+    def _parse_into(loader: Callable[..., None], source: IO[bytes] | bytes | str | Path, format: str, what: str, **options: Any) -> None:
+        """Call Oxigraph's ``load`` or ``bulk_load`` on a path or data, its errors as :class:`StoreError`."""
         rdf = rdf_format(format)
         try:
             if isinstance(source, Path):
-                self._live().bulk_load(path=str(source), format=rdf)
+                loader(path=str(source), format=rdf, **options)
             else:
-                self._live().bulk_load(source, format=rdf)
+                loader(source, format=rdf, **options)
         except SyntaxError as error:
             raise StoreError(f"cannot parse {format} input: {_first_line(error)}") from error
         except OSError as error:
-            raise StoreError(f"bulk load failed: {_first_line(error)}") from error
+            raise StoreError(f"{what} failed: {_first_line(error)}") from error
 
     def drop_graphs(self, graphs: Iterable[ox.NamedNode]) -> None:
         """Delete several graphs in one transaction (one SPARQL Update request)."""

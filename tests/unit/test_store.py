@@ -76,3 +76,9 @@ def test_unparsable_rdf_load_is_a_clear_error_and_changes_nothing() -> None:
     with pytest.raises(StoreError, match="cannot parse nquads input"):
         store.load(b'<http://example.org/s> <http://example.org/p> "unterminated .\n', format="nquads")
     assert set(store.quads()) == before
+
+
+def test_unparsable_bulk_load_is_a_clear_error() -> None:
+    store = KBStore.memory()
+    with pytest.raises(StoreError, match="cannot parse nquads input"):
+        store.bulk_load(b'<http://example.org/s> <http://example.org/p> "unterminated .\n', format="nquads")
