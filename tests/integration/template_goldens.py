@@ -60,6 +60,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("kgx_concepts", {}),
     ("kgx_trials", {}),
     ("kgx_trial_evidence", {}),
+    ("synthesis_estimates", {"drug": "lenalidomide", "outcome": "overall survival"}),
 ]
 
 
