@@ -1,0 +1,128 @@
+"""Arm sizes and the total randomized.
+
+Arm sizes come in three styles: ``LABEL (n = 65)`` / ``LABEL, n = 65`` / ``LABEL: n = 65``;
+pairs such as ``261 were randomly assigned to receive X and 274 to receive Y`` or ``1161
+patients received X and 1164 received Y`` or ``43 in the X group and 42 in the Y group``; and
+``the X arm (179 patients)``. Outcome denominators ('35 of 203') are never arm sizes.
+
+The total randomized is the first count a randomization verb governs ('353 patients were
+randomized', 'we randomly assigned 353 patients'); failing that, the first count enrolled,
+recruited or included; failing that the sum of a randomized pair. Person counts win over
+cluster counts, which are used only when no person count is stated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.extraction.model import ArmSize, Span, TotalRandomized
+from kb.extraction.numbers import WORD_NUMBER, parse_count
+from kb.extraction.rules.text import S, Sentences
+
+__all__ = ["find_arm_sizes", "find_total_randomized"]
+
+_COUNT = r"(?<![\d.,·/%-])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\d.·%]|,\d)|\b(?i:" + WORD_NUMBER + r")\b"
+_PEOPLE = (
+    r"(?:patients|participants|subjects|children|women|men|adults|infants|individuals|people|persons|volunteers|mothers"
+    r"|newborns|neonates|students|pregnancies|eyes|cases|smokers|workers|residents|users|athletes|employees|girls|boys)"
+)
+_CLUSTERS = r"(?:clusters|communities|villages|schools|practices|sites|wards|hospitals|households|clinics|centres|centers|blocks|areas|districts)"
+_MODIFIERS = r"(?:(?:[A-Za-z][\w'-]*|\d+-\w+)" + S + r"+){0,3}?"
+_RANDOMIZED = r"(?:randomly" + S + r"+)?(?:randomi[sz]ed|assigned|allocated)"
+_ENROLLED = r"(?:enrolled|recruited|included|entered|were" + S + r"+enrolled)"
+
+# --- arm sizes ---------------------------------------------------------------------------
+_LABEL = r"(?P<label>[A-Za-z][\w'’/+\-]*(?:" + S + r"+[\w'’/+\-]+){0,5}?)"
+_N_EQ = re.compile(
+    _LABEL + S + r"*(?:\((?P<inner>[^()\n]{1,40})\)" + S + r"*)?(?:\(|[,:;]" + S + r"*)(?:(?P<inner2>[^()\n;,]{1,30});" + S + r"*)?"
+    r"\bn" + S + r"*[=:]" + S + r"*(?P<n>" + _COUNT + r")"
+)
+_BARE_N = re.compile(r"\(" + S + r"*\bn" + S + r"*=" + S + r"*(?P<n>" + _COUNT + r")" + S + r"*\)")
+_ARM_PATIENTS = re.compile(
+    _LABEL + S + r"+(?:arm|group)" + S + r"*\(" + S + r"*(?P<n>" + _COUNT + r")" + S + r"+(?:" + _PEOPLE + "|" + _CLUSTERS + r")" + S + r"*\)"
+)
+_TO_LABEL = r"(?P<{name}>(?:[\w'’/+\-]+" + S + r"+){{0,5}}?[\w'’/+\-]+?)"
+_PAIR = re.compile(
+    r"(?P<n1>" + _COUNT + r")" + S + r"+(?:" + _MODIFIERS + r"(?:" + _PEOPLE + "|" + _CLUSTERS + r")" + S + r"+)?"
+    r"(?:(?:were|was)" + S + r"+)?(?P<verb>" + _RANDOMIZED + S + r"+(?:to|into)|received|were" + S + r"+given|in)" + S
+    + r"+(?:receive" + S + r"+|the" + S + r"+)?" + _TO_LABEL.format(name="l1") + r"(?:" + S + r"+(?:group|arm))?" + S
+    + r"*(?:,|;|and|or|vs\.?|versus)" + S + r"*(?:and" + S + r"+)?(?P<n2>" + _COUNT + r")" + S + r"+(?:" + _MODIFIERS + r"(?:"
+    + _PEOPLE + "|" + _CLUSTERS + r")" + S + r"+)?(?:(?:were|was)" + S + r"+)?(?:" + _RANDOMIZED + S + r"+)?(?:to|into|received|were"
+    + S + r"+given|in)" + S + r"+(?:receive" + S + r"+|the" + S + r"+)?" + _TO_LABEL.format(name="l2")
+    + r"(?=" + S + r"*(?:group|arm)?" + S + r"*[.,;)(]|" + S + r"+(?:group|arm)\b)"
+)
+_STOP_LABEL = re.compile(r"(?i)^(?:the|a|an|and|or|of|to|in|with|were|was|either|randomized|randomised|patients|participants)$")
+_POPULATION = re.compile(r"(?i)\b(?:total|overall|all|population|cohort|sample|enrolled|included|screened|eligible)\b")
+
+
+def _clean_label(label: str | None) -> str | None:
+    if not label:
+        return None
+    words = label.split()
+    # Drop leading verbs and articles: 'randomized to NF' -> 'NF'.
+    while words and (_STOP_LABEL.match(words[0]) or words[0].lower() in {"to", "receive", "assigned", "allocated"}):
+        words = words[1:]
+    return " ".join(words) or None
+
+
+def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
+    """Per-arm counts, each with the span of the count as written."""
+    found: dict[int, ArmSize] = {}
+
+    def add(start: int, end: int, label: str | None, confidence: float) -> None:
+        if start not in found:
+            found[start] = ArmSize(label=_clean_label(label), n=parse_count(text[start:end]), span=Span.of(text, start, end), confidence=confidence)
+
+    for match in _N_EQ.finditer(text):
+        label = match.group("label")
+        if _POPULATION.search(label.split()[-1]) or re.search(r"(?i)\b" + _PEOPLE + r"$", label) and not re.search(
+            r"(?i)\b(?:group|arm)\b", label
+        ):
+            continue  # 'all patients (n = 353)' is a population, not an arm
+        add(match.start("n"), match.end("n"), match.group("inner") or label, 0.85)
+    for match in _ARM_PATIENTS.finditer(text):
+        add(match.start("n"), match.end("n"), match.group("label"), 0.85)
+    for match in _PAIR.finditer(text):
+        if match.group("verb").startswith("in") and not re.search(r"\b(?:group|arm)", text[match.start(): match.end() + 8]):
+            continue  # '43 in X and 42 in Y' names arms only with 'group'/'arm'
+        before = text[max(0, match.start() - 4): match.start()]
+        if re.search(r"\bof" + S + r"*$|/$", before):
+            continue
+        add(match.start("n1"), match.end("n1"), match.group("l1"), 0.8)
+        add(match.start("n2"), match.end("n2"), match.group("l2"), 0.8)
+    return sorted(found.values(), key=lambda a: a.span.start)
+
+
+# --- total randomized -----------------------------------------------------------------------
+_NOUN = r"(?:" + _MODIFIERS + r"(?P<noun>" + _PEOPLE + "|" + _CLUSTERS + r"))"
+_QUAL = r"(?:" + S + r"+(?:with|from|aged|who|in|at)\b[^.;:()\d]{0,80}?)?"
+_TOTAL_AFTER = re.compile(  # '353 patients were randomized', 'a total of 85 entered the study'
+    r"(?P<n>" + _COUNT + r")" + S + r"+(?:" + _NOUN + _QUAL + S + r"+)?(?:(?:were|was|had" + S + r"+been)" + S + r"+)?"
+    r"(?:(?P<rand>" + _RANDOMIZED + r")|(?P<enr>" + _ENROLLED + r"))\b(?!" + S + r"+(?:to|into)" + S + r"+\w+(?:" + S + r"+\w+){0,4}" + S
+    + r"+and" + S + r"+\d)"
+)
+_TOTAL_BEFORE = re.compile(  # 'we randomized 353 patients', 'recruited 348 participants', 'Of 535 patients randomized'
+    r"(?i:(?P<rand>" + _RANDOMIZED + r")|(?P<enr>enrolled|recruited|included))" + S + r"+(?:(?i:a" + S + r"+total" + S + r"+of)" + S
+    + r"+)?(?P<n>" + _COUNT + r")" + S + r"+" + _NOUN + r"\b"
+)
+_N_TOTAL = re.compile(r"\(" + S + r"*N" + S + r"*=" + S + r"*(?P<n>" + _COUNT + r")" + S + r"*\)")
+
+
+def find_total_randomized(text: str, sentences: Sentences, arm_sizes: list[ArmSize]) -> TotalRandomized | None:
+    """The total randomized or enrolled, or None when no total is stated."""
+    candidates: list[tuple[int, int, int, float]] = []  # (rank, start, end, confidence); lower rank wins
+    for regex in (_TOTAL_AFTER, _TOTAL_BEFORE):
+        for match in regex.finditer(text):
+            before = text[max(0, match.start("n") - 6): match.start("n")]
+            if re.search(r"\b(?:of|than)" + S + r"*$|[/(]" + S + r"*$", before) and regex is _TOTAL_AFTER:
+                continue  # '45 of 60 were randomized' counts a subset; '(12 ...' is a bracketed aside
+            noun = match.group("noun") or ""
+            cluster = bool(re.fullmatch(_CLUSTERS, noun))
+            rank = (0 if match.group("rand") else 1) + (2 if cluster else 0)
+            candidates.append((rank, match.start("n"), match.end("n"), 0.9 if rank == 0 else 0.75))
+    for match in _N_TOTAL.finditer(text):
+        candidates.append((4, match.start("n"), match.end("n"), 0.6))
+    if not candidates:
+        return None
+    rank, start, end, confidence = min(candidates, key=lambda c: (c[0], c[1]))
+    return TotalRandomized(n=parse_count(text[start:end]), span=Span.of(text, start, end), confidence=confidence)
