@@ -131,6 +131,14 @@ class TEKB(DefinedNamespace):
     reportsOn: URIRef
     registryId: URIRef
     initials: URIRef
+    # retractions, corrections and expressions of concern (issue 15)
+    PublicationUpdate: URIRef
+    hasUpdate: URIRef
+    updateKind: URIRef
+    updatedWork: URIRef
+    updatingWork: URIRef
+    assertedBy: URIRef
+    retractionStatus: URIRef
     # trials
     acronym: URIRef
     phase: URIRef

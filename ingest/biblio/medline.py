@@ -39,7 +39,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.biblio.pubmed_elements import _Values, clean_text, expand_pages, parse_medline_date
+from ingest.biblio.pubmed_elements import _Values, clean_text, expand_pages, medline_update, parse_medline_date
 from ingest.biblio.records import ParsedRecord, guarded, problems_of
 from kb.errors import InputFileError
 from kb.identifiers import normalize_doi, normalize_issn, normalize_nct, normalize_orcid, normalize_pmcid
@@ -125,7 +125,7 @@ class _Draft:
     def __init__(self, values: _Values) -> None:
         self.values = values
         self.fields: dict[str, Any] = {"abstract": [], "authors": [], "publication_types": [], "mesh_headings": [],
-                                       "keywords": [], "registry_ids": [], "grants": []}
+                                       "keywords": [], "registry_ids": [], "grants": [], "updates": []}
         self.journal: dict[str, Any] = {}
         self.authors: list[dict[str, Any]] = self.fields["authors"]
         self.early_addresses: list[str] = []  # AD lines before any author: the first author's
@@ -208,6 +208,8 @@ class _Draft:
                 self.dois.append(number)
         elif tag == "PMC":
             fields["pmcid"] = values.check(normalize_pmcid, value, "pmcid")
+        elif (update := medline_update(tag, value, values, len(fields["updates"]))) is not None:
+            fields["updates"].append(update)  # RIN, ROF, ECI, EIN ...: retractions, errata, concerns
 
     def finish(self) -> dict[str, Any]:
         """The fields for :class:`Publication`: early addresses placed, DOI and date checked, journal kept if titled."""

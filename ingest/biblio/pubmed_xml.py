@@ -47,6 +47,7 @@ from ingest.biblio.pubmed_elements import (
     _references,
     _registry_ids,
     _text,
+    _updates,
     _Values,
     clean_text,
     expand_pages,
@@ -112,6 +113,7 @@ def _publication(record: Any, values: _Values) -> dict[str, Any]:
         "registry_ids": tuple(registry_ids),
         "grants": _grants(article),
         "references": _references(data, values),
+        "updates": _updates(citation, values),
     }
 
 

@@ -5,7 +5,9 @@ extraction tools.
 """
 
 from kb.models.base import ConceptName, Key, PartialDate, Record
-from kb.models.bibliographic import AbstractSection, Author, CitedWork, Grant, Journal, MeshHeading, Publication
+from kb.models.bibliographic import (
+    AbstractSection, Author, CitedWork, Grant, Journal, MeshHeading, Publication, PublicationUpdate, RetractionStatus, UpdateKind,
+)
 from kb.models.document import SCHEMA_VERSION, FindingsDocument, RegistryRecord, SourceInfo, SourceKind
 from kb.models.findings import (
     AdverseEventResult,
@@ -41,6 +43,7 @@ __all__ = [
     "ArmMeasurement", "ArmRole", "Aspect", "Author", "CitedWork", "Blinding", "Comparison", "ConceptName", "Conclusion",
     "CurationStatus", "Direction", "EffectMeasure", "ExperimentalSystem", "ExtractionMethod", "FindingsDocument",
     "Grade", "Grant", "Intervention", "Journal", "Key", "MechanismClaim", "MechanismKind", "MeshHeading", "OutcomeResult",
-    "OutcomeRole", "PRelation", "PartialDate", "Phase", "Provenance", "Publication", "Record", "SCHEMA_VERSION",
+    "OutcomeRole", "PRelation", "PartialDate", "Phase", "Provenance", "Publication", "PublicationUpdate", "Record",
+    "RetractionStatus", "UpdateKind", "SCHEMA_VERSION",
     "RegistryRecord", "SourceInfo", "SourceKind", "Statistic", "Trial",
 ]

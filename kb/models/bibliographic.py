@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from kb.identifiers import DOI, ISSN, ORCID, PMCID, PMID, NCT
 from kb.models.base import PartialDate, Record
 
-__all__ = ["Journal", "Author", "AbstractSection", "MeshHeading", "Grant", "CitedWork", "Publication"]
+__all__ = [
+    "Journal", "Author", "AbstractSection", "MeshHeading", "Grant", "CitedWork", "Publication",
+    "PublicationUpdate", "UpdateKind", "RetractionStatus", "RETRACTION_STATUS_OF", "RETRACTED_PUBLICATION_TYPES",
+]
 
 
 class Journal(Record):
@@ -96,6 +102,77 @@ class CitedWork(Record):
         return self
 
 
+class UpdateKind(StrEnum):
+    """What a notice does to the publication it updates (Crossref's update types, PubMed's RefTypes).
+
+    PubMed: ``RetractionIn``/``RetractionOf`` retraction, ``PartialRetractionIn``/``Of``
+    partial_retraction, ``ExpressionOfConcernIn``/``For`` expression_of_concern, ``ErratumIn``/``For``
+    correction, ``RetractedandRepublishedIn``/``From`` retracted_and_republished,
+    ``CorrectedandRepublishedIn``/``From`` corrected_and_republished. Crossref: its ``update-to`` /
+    ``updated-by`` types, with correction, corrigendum and erratum read as correction.
+    """
+
+    retraction = "retraction"
+    partial_retraction = "partial_retraction"
+    withdrawal = "withdrawal"
+    removal = "removal"
+    retracted_and_republished = "retracted_and_republished"
+    expression_of_concern = "expression_of_concern"
+    correction = "correction"
+    corrected_and_republished = "corrected_and_republished"
+    addendum = "addendum"
+    clarification = "clarification"
+    new_version = "new_version"
+
+
+class RetractionStatus(StrEnum):
+    """The flag a publication's rows carry: withdrawn from the record, or under a published concern."""
+
+    retracted = "retracted"
+    expression_of_concern = "expression_of_concern"
+
+
+#: The flag each kind of update puts on the publication it updates (kinds not listed put none:
+#: a corrected paper stands). A partial retraction flags the paper retracted: which part was
+#: withdrawn is in the notice, and a reviewer must read it before using any of its figures.
+RETRACTION_STATUS_OF: dict[UpdateKind, RetractionStatus] = {
+    UpdateKind.retraction: RetractionStatus.retracted,
+    UpdateKind.partial_retraction: RetractionStatus.retracted,
+    UpdateKind.withdrawal: RetractionStatus.retracted,
+    UpdateKind.removal: RetractionStatus.retracted,
+    UpdateKind.retracted_and_republished: RetractionStatus.retracted,
+    UpdateKind.expression_of_concern: RetractionStatus.expression_of_concern,
+}
+
+#: PubMed publication types that say the record itself is retracted.
+RETRACTED_PUBLICATION_TYPES = frozenset({"retracted publication"})
+
+
+class PublicationUpdate(Record):
+    """A notice that updates a publication (a retraction, correction, expression of concern ...), as one record states it.
+
+    ``direction`` says which side the record is on: ``updated_by`` (the record is the updated
+    publication and ``doi``/``pmid`` name the notice: PubMed's ``RetractionIn``, Crossref's
+    ``updated-by``) or ``updates`` (the record is the notice and ``doi``/``pmid`` name the
+    publication it updates: ``RetractionOf``, Crossref's ``update-to``). A notice PubMed names
+    only by its citation keeps ``citation`` alone: the update still counts.
+    """
+
+    kind: UpdateKind = Field(description="What the notice does, e.g. 'retraction', 'expression_of_concern', 'correction'.")
+    direction: Literal["updated_by", "updates"] = Field(description="'updated_by': the other work is a notice updating this one; 'updates': this work is the notice.")
+    doi: DOI | None = Field(default=None, description="DOI of the other work.")
+    pmid: PMID | None = Field(default=None, description="PubMed id of the other work.")
+    citation: str | None = Field(default=None, description="The other work as cited, e.g. PubMed's RefSource 'Lancet. 2010 Feb 6;375(9713):445'.")
+    note: str | None = Field(default=None, description="A note the source gives with the update.")
+    date: PartialDate | None = Field(default=None, description="When the update was published (Crossref's 'updated' date).")
+    asserted_by: str | None = Field(default=None, description="Who states the update, as the source says: 'publisher', 'retraction-watch', 'pubmed'.")
+
+    @property
+    def status(self) -> RetractionStatus | None:
+        """The flag this kind of update puts on the updated publication, if any."""
+        return RETRACTION_STATUS_OF.get(self.kind)
+
+
 class Publication(Record):
     """A published report: journal article, conference abstract, or other citable work.
 
@@ -121,12 +198,25 @@ class Publication(Record):
     language: str | None = Field(default=None, description="Language code or name, e.g. 'eng'.")
     grants: tuple[Grant, ...] = Field(default=(), description="Grants that funded the work.")
     references: tuple[CitedWork, ...] = Field(default=(), description="Works the publication cites, in order.")
+    updates: tuple[PublicationUpdate, ...] = Field(default=(), description="Retractions, corrections and expressions of concern of this publication, or by it (when it is the notice).")
 
     @model_validator(mode="after")
     def _identified(self) -> "Publication":
         if not (self.doi or self.pmid or self.pmcid or self.title):
             raise ValueError("a publication needs at least one of doi, pmid, pmcid or title")
         return self
+
+    @property
+    def retraction_status(self) -> RetractionStatus | None:
+        """The flag this record puts on itself: retracted (a 'Retracted Publication' type, or a
+        retracting notice naming it) before an expression of concern; None when neither."""
+        found = {u.status for u in self.updates if u.direction == "updated_by" and u.status is not None}
+        if any(t.strip().casefold() in RETRACTED_PUBLICATION_TYPES for t in self.publication_types):
+            found.add(RetractionStatus.retracted)
+        for status in RetractionStatus:  # in order of severity
+            if status in found:
+                return status
+        return None
 
     @property
     def pages(self) -> str | None:

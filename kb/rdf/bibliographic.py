@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kb.models import Author, Journal, Publication, RegistryRecord
+from kb.models import Author, Journal, Publication, PublicationUpdate, RegistryRecord, UpdateKind
 from kb.namespaces import BIBO, CITO, DCTERMS, FABIO, FOAF, FRBR, PRISM, RDF, RDFS, TEKB
 from kb.rdf.context import MappingContext
 from kb.rdf.iris import IriScheme
@@ -55,7 +55,68 @@ def add_publication(context: MappingContext, publication: Publication) -> ox.Nam
     if publication.journal:
         add(node, FRBR.partOf, _add_journal(context, publication.journal))
     _add_author_list(context, node, record, publication)
+    _add_updates(context, node, record, publication)
     return node
+
+
+#: The CiTO relation from a notice to the work it updates, where CiTO has one.
+_CITO_OF_KIND = {
+    UpdateKind.retraction: CITO.retracts,
+    UpdateKind.partial_retraction: CITO.retracts,
+    UpdateKind.withdrawal: CITO.retracts,
+    UpdateKind.removal: CITO.retracts,
+    UpdateKind.retracted_and_republished: CITO.retracts,
+    UpdateKind.correction: CITO.corrects,
+    UpdateKind.corrected_and_republished: CITO.corrects,
+}
+
+
+def _other_work(context: MappingContext, update: PublicationUpdate) -> ox.NamedNode | None:
+    """The node of the other side of ``update`` (merged as any publication is), if it is identified."""
+    if not (update.doi or update.pmid):
+        return None
+    return iri(context.publication_iri(Publication(doi=update.doi, pmid=update.pmid)))
+
+
+def _add_updates(context: MappingContext, node: ox.NamedNode, record: str, publication: Publication) -> None:
+    """Retractions, corrections and expressions of concern, and the flag they put on the updated work.
+
+    Each update is a part of this source's record (``R/update/{n}``) naming the updated work and
+    the notice; the notice ``cito:retracts`` / ``cito:corrects`` the work. The flag
+    ``tekb:retractionStatus`` goes on the work it concerns, in this source's graph: on this
+    publication when its record says it is retracted ('Retracted Publication', RetractionIn,
+    Crossref's updated-by) or under concern; on the other work when this record is the notice
+    (RetractionOf, Crossref's update-to). Templates read the flag with one lookup per row.
+    """
+    add = context.add
+    for status in _own_statuses(publication):
+        add(node, TEKB.retractionStatus, string(status))
+    for position, update in enumerate(publication.updates, start=1):
+        other = _other_work(context, update)
+        updated, notice = (node, other) if update.direction == "updated_by" else (other, node)
+        part = iri(IriScheme.publication_part(record, "update", position))
+        add(node, TEKB.hasUpdate, part)
+        add(part, RDF.type, iri(TEKB.PublicationUpdate))
+        add(part, TEKB.updateKind, string(update.kind.value))
+        add(part, TEKB.updatedWork, updated)
+        add(part, TEKB.updatingWork, notice)
+        add(part, DCTERMS.bibliographicCitation, optional_string(update.citation))
+        add(part, RDFS.comment, optional_string(update.note))
+        if update.date:
+            add(part, DCTERMS.date, partial_date(update.date))
+        add(part, TEKB.assertedBy, optional_string(update.asserted_by))
+        relation = _CITO_OF_KIND.get(update.kind)
+        if relation is not None and updated is not None and notice is not None:
+            add(notice, relation, updated)
+        if update.direction == "updates" and updated is not None and update.status is not None:
+            add(updated, TEKB.retractionStatus, string(update.status.value))
+
+
+def _own_statuses(publication: Publication) -> list[str]:
+    """Every flag the record puts on itself, most severe first (a paper can be under concern, then retracted)."""
+    found = [publication.retraction_status] if publication.retraction_status else []
+    found += [u.status for u in publication.updates if u.direction == "updated_by" and u.status is not None]
+    return list(dict.fromkeys(status.value for status in found if status is not None))
 
 
 def _add_abstract(context: MappingContext, node: ox.NamedNode, record: str, publication: Publication) -> None:
