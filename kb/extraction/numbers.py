@@ -59,24 +59,36 @@ _UNITS = {
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
 }
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-#: A number word up to ninety-nine ("Twenty-five", "eight"); match case-insensitively.
-WORD_NUMBER = (
+_BELOW_100 = (
     r"(?:(?:" + "|".join(_TENS) + r")(?:[-\u2010\u2011 ](?:" + "|".join(k for k in _UNITS if _UNITS[k] in range(1, 10)) + r"))?"
     r"|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
+)
+#: A number word below ten thousand ("Twenty-five", "Seven hundred and eighty-seven"); match case-insensitively.
+WORD_NUMBER = (
+    rf"(?:{_BELOW_100}[ \u00a0](?:thousand|hundred)(?:,?[ \u00a0](?:and[ \u00a0])?{_BELOW_100}[ \u00a0]hundred)?"
+    rf"(?:,?[ \u00a0](?:and[ \u00a0])?{_BELOW_100})?|{_BELOW_100})"
 )
 
 
 def word_number(written: str) -> int:
     """The integer a number word stands for.
 
-    >>> word_number("Twenty-five"), word_number("eleven")
-    (25, 11)
+    >>> word_number("Twenty-five"), word_number("eleven"), word_number("Seven hundred and eighty-seven")
+    (25, 11, 787)
+    >>> word_number("two thousand four hundred")
+    2400
     """
-    parts = re.split(r"[-\u2010\u2011 ]", written.strip().lower())
-    total = 0
+    parts = re.split(r"[-\u2010\u2011\u00a0, ]+", written.strip().lower())
+    total = current = 0
     for part in parts:
-        total += _TENS.get(part, 0) + _UNITS.get(part, 0)
-    return total
+        if part == "thousand":
+            total += max(current, 1) * 1000
+            current = 0
+        elif part == "hundred":
+            current = max(current, 1) * 100
+        else:
+            current += _TENS.get(part, 0) + _UNITS.get(part, 0)
+    return total + current
 
 
 def parse_count(written: str) -> int:

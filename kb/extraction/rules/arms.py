@@ -24,7 +24,8 @@ __all__ = ["find_arm_sizes", "find_total_randomized"]
 _COUNT = r"(?<![\d.,·/%-])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\d.·%]|,\d)|\b(?i:" + WORD_NUMBER + r")\b"
 _PEOPLE = (
     r"(?:patients|participants|subjects|children|women|men|adults|infants|individuals|people|persons|volunteers|mothers"
-    r"|newborns|neonates|students|pregnancies|eyes|cases|smokers|workers|residents|users|athletes|employees|girls|boys)"
+    r"|newborns|neonates|students|pregnancies|eyes|cases|smokers|workers|residents|users|athletes|employees|girls|boys"
+    r"|veterans|couples|dyads|families|caregivers|carers|nurses|physicians|doctors|providers|teachers|elderly|survivors)"
 )
 _CLUSTERS = r"(?:clusters|communities|villages|schools|practices|sites|wards|hospitals|households|clinics|centres|centers|blocks|areas|districts)"
 _MODIFIERS = r"(?:(?:[A-Za-z][\w'-]*|\d+-\w+)" + S + r"+){0,3}?"
@@ -33,14 +34,14 @@ _ENROLLED = r"(?:enrolled|recruited|included|entered|were" + S + r"+enrolled)"
 
 # --- arm sizes ---------------------------------------------------------------------------
 _LABEL = r"(?P<label>[A-Za-z][\w'’/+\-]*(?:" + S + r"+[\w'’/+\-]+){0,5}?)"
-_N_EQ = re.compile(
-    _LABEL + S + r"*(?:\((?P<inner>[^()\n]{1,40})\)" + S + r"*)?(?:\(|[,:;]" + S + r"*)(?:(?P<inner2>[^()\n;,]{1,30});" + S + r"*)?"
-    r"\bn" + S + r"*[=:]" + S + r"*(?P<n>" + _COUNT + r")"
+# '(n = 65)' is found first (cheap), then the label is read backwards from it (see _label_before).
+_N_EQ = re.compile(r"\bn" + S + r"*[=:]" + S + r"*(?P<n>" + _COUNT + r")")
+_LABEL_BEFORE = re.compile(
+    _LABEL + S + r"*(?:\([^()\n]{1,60}\)" + S + r"*)?(?:\((?P<inner>[^()\n]{1,60})\)" + S + r"*)?(?:\(|[,:;]" + S + r"*)(?:(?P<inner2>[^()\n;,]{1,30});" + S + r"*)?$"
 )
 _BARE_N = re.compile(r"\(" + S + r"*\bn" + S + r"*=" + S + r"*(?P<n>" + _COUNT + r")" + S + r"*\)")
-_ARM_PATIENTS = re.compile(
-    _LABEL + S + r"+(?:arm|group)" + S + r"*\(" + S + r"*(?P<n>" + _COUNT + r")" + S + r"+(?:" + _PEOPLE + "|" + _CLUSTERS + r")" + S + r"*\)"
-)
+_ARM_PATIENTS = re.compile(r"\(" + S + r"*(?P<n>" + _COUNT + r")" + S + r"+(?:" + _PEOPLE + "|" + _CLUSTERS + r")" + S + r"*\)")
+_ARM_BEFORE = re.compile(_LABEL + S + r"+(?:arm|group)" + S + r"*$")
 _TO_LABEL = r"(?P<{name}>(?:[\w'’/+\-]+" + S + r"+){{0,5}}?[\w'’/+\-]+?)"
 _PAIR = re.compile(
     r"(?P<n1>" + _COUNT + r")" + S + r"+(?:" + _MODIFIERS + r"(?:" + _PEOPLE + "|" + _CLUSTERS + r")" + S + r"+)?"
@@ -52,7 +53,13 @@ _PAIR = re.compile(
     + r"(?=" + S + r"*(?:group|arm)?" + S + r"*[.,;)(]|" + S + r"+(?:group|arm)\b)"
 )
 _STOP_LABEL = re.compile(r"(?i)^(?:the|a|an|and|or|of|to|in|with|were|was|either|randomized|randomised|patients|participants)$")
-_POPULATION = re.compile(r"(?i)\b(?:total|overall|all|population|cohort|sample|enrolled|included|screened|eligible)\b")
+_POPULATION = re.compile(r"(?i)\b(?:total|overall|all|population|cohort|sample|enrolled|included|screened|eligible|combined)\b")
+# A label naming a statistic, a time point or a subgroup ('mean score (n = 466)', 'At 15 months
+# (n = 411)', 'who experienced X (n = 34)') is not an arm.
+_NOT_ARM = re.compile(
+    r"(?i)\b(?:mean|median|score|rate|level|months?|weeks?|days?|years?|baseline|follow-up|analysis|analyses|subgroup)\b"
+    r"|^(?:who|with|without|that|having|had|at|after|before|during)\b"
+)
 
 
 def _clean_label(label: str | None) -> str | None:
@@ -73,15 +80,20 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
         if start not in found:
             found[start] = ArmSize(label=_clean_label(label), n=parse_count(text[start:end]), span=Span.of(text, start, end), confidence=confidence)
 
-    for match in _N_EQ.finditer(text):
+    for n_match in _N_EQ.finditer(text):
+        match = _LABEL_BEFORE.search(text, max(0, n_match.start() - 120), n_match.start())
+        if not match:
+            continue
         label = match.group("label")
-        if _POPULATION.search(label.split()[-1]) or re.search(r"(?i)\b" + _PEOPLE + r"$", label) and not re.search(
+        if _NOT_ARM.search(label) or _POPULATION.search(label.split()[-1]) or re.search(r"(?i)\b" + _PEOPLE + r"$", label) and not re.search(
             r"(?i)\b(?:group|arm)\b", label
         ):
             continue  # 'all patients (n = 353)' is a population, not an arm
-        add(match.start("n"), match.end("n"), match.group("inner") or label, 0.85)
+        add(n_match.start("n"), n_match.end("n"), match.group("inner") or label, 0.85)
     for match in _ARM_PATIENTS.finditer(text):
-        add(match.start("n"), match.end("n"), match.group("label"), 0.85)
+        before = _ARM_BEFORE.search(text, max(0, match.start() - 80), match.start())
+        if before:
+            add(match.start("n"), match.end("n"), before.group("label"), 0.85)
     for match in _PAIR.finditer(text):
         if match.group("verb").startswith("in") and not re.search(r"\b(?:group|arm)", text[match.start(): match.end() + 8]):
             continue  # '43 in X and 42 in Y' names arms only with 'group'/'arm'
@@ -94,16 +106,25 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
 
 
 # --- total randomized -----------------------------------------------------------------------
-_NOUN = r"(?:" + _MODIFIERS + r"(?P<noun>" + _PEOPLE + "|" + _CLUSTERS + r"))"
-_QUAL = r"(?:" + S + r"+(?:with|from|aged|who|in|at)\b[^.;:()\d]{0,80}?)?"
+_NOUN = r"(?:" + _MODIFIERS + r"(?P<noun>(?i:" + _PEOPLE + "|" + _CLUSTERS + r")))"
+# What may stand between the noun and its verb: ', aged 3–20 weeks,', ' with stage I NSCLC', never an arm ('in the X group').
+_QUAL = r"(?:,?" + S + r"+(?:with|from|aged|who|in|at|undergoing|diagnosed|having|of)\b(?![^.;:()]{0,100}?\b(?:group|arm)s?\b)[^.;:()]{0,100}?,?)?"
 _TOTAL_AFTER = re.compile(  # '353 patients were randomized', 'a total of 85 entered the study'
     r"(?P<n>" + _COUNT + r")" + S + r"+(?:" + _NOUN + _QUAL + S + r"+)?(?:(?:were|was|had" + S + r"+been)" + S + r"+)?"
     r"(?:(?P<rand>" + _RANDOMIZED + r")|(?P<enr>" + _ENROLLED + r"))\b(?!" + S + r"+(?:to|into)" + S + r"+\w+(?:" + S + r"+\w+){0,4}" + S
-    + r"+and" + S + r"+\d)"
+    + r"+and" + S + r"+\d|" + S + r"+(?:to|into|in)" + S + r"+each|" + S + r"+per" + S + r"+(?:group|arm))"
 )
 _TOTAL_BEFORE = re.compile(  # 'we randomized 353 patients', 'recruited 348 participants', 'Of 535 patients randomized'
     r"(?i:(?P<rand>" + _RANDOMIZED + r")|(?P<enr>enrolled|recruited|included))" + S + r"+(?:(?i:a" + S + r"+total" + S + r"+of)" + S
     + r"+)?(?P<n>" + _COUNT + r")" + S + r"+" + _NOUN + r"\b"
+)
+_TRIAL_OF = re.compile(  # 'In a randomised controlled trial, 497 children ...', 'cluster-randomized trial in 42 communities'
+    r"(?i:randomi[sz]ed)[^.;\n]{0,60}?(?i:trial|study)(?:" + S + r"+(?:in|of|with|among|involving|including)" + S + r"+|," + S + r"*)"
+    r"(?P<n>" + _COUNT + r")" + S + r"+" + _NOUN + r"\b"
+)
+_TOTAL_OF = re.compile(  # 'A total of 439 women with ...', 'Of 535 patients, ...' at the start of a sentence
+    r"(?:^|(?<=[.:\n])" + S + r"*|(?<=\n))(?:(?i:a" + S + r"+total" + S + r"+of)|Of(?:" + S + r"+the)?)" + S + r"+(?P<n>" + _COUNT + r")" + S + r"+" + _NOUN + r"\b",
+    re.MULTILINE,
 )
 _N_TOTAL = re.compile(r"\(" + S + r"*N" + S + r"*=" + S + r"*(?P<n>" + _COUNT + r")" + S + r"*\)")
 
@@ -114,12 +135,16 @@ def find_total_randomized(text: str, sentences: Sentences, arm_sizes: list[ArmSi
     for regex in (_TOTAL_AFTER, _TOTAL_BEFORE):
         for match in regex.finditer(text):
             before = text[max(0, match.start("n") - 6): match.start("n")]
-            if re.search(r"\b(?:of|than)" + S + r"*$|[/(]" + S + r"*$", before) and regex is _TOTAL_AFTER:
+            if re.search(r"(?<!total )\b(?:of|than)" + S + r"*$|[/(]" + S + r"*$", text[max(0, match.start("n") - 12): match.start("n")]) and regex is _TOTAL_AFTER:
                 continue  # '45 of 60 were randomized' counts a subset; '(12 ...' is a bracketed aside
             noun = match.group("noun") or ""
-            cluster = bool(re.fullmatch(_CLUSTERS, noun))
+            cluster = bool(re.fullmatch(_CLUSTERS, noun.lower()))
             rank = (0 if match.group("rand") else 1) + (2 if cluster else 0)
             candidates.append((rank, match.start("n"), match.end("n"), 0.9 if rank == 0 else 0.75))
+    for regex, rank in ((_TRIAL_OF, 1), (_TOTAL_OF, 2)):
+        for match in regex.finditer(text):
+            cluster = bool(re.fullmatch(_CLUSTERS, match.group("noun").lower()))
+            candidates.append((rank + (2 if cluster else 0), match.start("n"), match.end("n"), 0.7))
     for match in _N_TOTAL.finditer(text):
         candidates.append((4, match.start("n"), match.end("n"), 0.6))
     if not candidates:

@@ -25,7 +25,10 @@ from kb.extraction.rules.text import S, Sentences, balance_end
 __all__ = ["find_estimates"]
 
 _I = re.IGNORECASE
-_ADJ = r"(?:(?:adjusted|unadjusted|crude|stratified|pooled|overall|multivariate|multivariable|estimated|summary)" + S + r"+)?"
+_ADJ = ""  # adjectives ('adjusted', 'pooled') are taken in by _extend_adjectives, not by every name (speed)
+_ADJECTIVES = re.compile(
+    r"(?i)(?:\b(?:adjusted|unadjusted|crude|stratified|pooled|overall|multivariate|multivariable|estimated|summary)" + S + r"+)+$"
+)
 # (pattern, measure, case-insensitive?) — longer names first, so 'incidence rate ratio' wins over 'rate ratio'.
 _NAMES: list[tuple[str, Measure, bool]] = [
     (_ADJ + r"standardi[sz]ed" + S + r"+mean" + S + r"+differences?", Measure.standardized_mean_difference, True),
@@ -157,6 +160,10 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
     for name in _NAME_RE.finditer(text):
         group = name.lastgroup or ""
         measure = _MEASURE_OF[group]
+        label_start = name.start()
+        adjectives = _ADJECTIVES.search(text, max(0, label_start - 60), label_start)
+        if adjectives:
+            label_start = adjectives.start()
         _, sentence_end = sentences.bounds(name.start())
         window = text[:sentence_end]
         tight = _TIGHT.match(window, name.end())
@@ -164,7 +171,7 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
         if not match:
             continue
         found = _Found(
-            measure=measure, label=name.group(0), start=name.start(), value_start=match.start("value"), end=match.end(),
+            measure=measure, label=text[label_start: name.end()], start=label_start, value_start=match.start("value"), end=match.end(),
             value=parse_number(match.group("value")), unit=match.group("unit").strip(), ci=None, p=None,
             confidence=0.95 if tight else 0.8, connector=text[name.end(): match.start("value")],
         )
