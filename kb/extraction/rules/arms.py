@@ -108,7 +108,7 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
 # --- total randomized -----------------------------------------------------------------------
 _NOUN = r"(?:" + _MODIFIERS + r"(?P<noun>(?i:" + _PEOPLE + "|" + _CLUSTERS + r")))"
 # What may stand between the noun and its verb: ', aged 3–20 weeks,', ' with stage I NSCLC', never an arm ('in the X group').
-_QUAL = r"(?:,?" + S + r"+(?:with|from|aged|who|in|at|undergoing|diagnosed|having|of)\b(?![^.;:()]{0,100}?\b(?:group|arm)s?\b)[^.;:()]{0,100}?,?)?"
+_QUAL = r"(?P<qual>,?" + S + r"+(?:with|from|aged|who|in|at|undergoing|diagnosed|having|of)\b[^.;:()]{0,100}?,?)?"
 _TOTAL_AFTER = re.compile(  # '353 patients were randomized', 'a total of 85 entered the study'
     r"(?P<n>" + _COUNT + r")" + S + r"+(?:" + _NOUN + _QUAL + S + r"+)?(?:(?:were|was|had" + S + r"+been)" + S + r"+)?"
     r"(?:(?P<rand>" + _RANDOMIZED + r")|(?P<enr>" + _ENROLLED + r"))\b(?!" + S + r"+(?:to|into)" + S + r"+\w+(?:" + S + r"+\w+){0,4}" + S
@@ -137,6 +137,8 @@ def find_total_randomized(text: str, sentences: Sentences, arm_sizes: list[ArmSi
             before = text[max(0, match.start("n") - 6): match.start("n")]
             if re.search(r"(?<!total )\b(?:of|than)" + S + r"*$|[/(]" + S + r"*$", text[max(0, match.start("n") - 12): match.start("n")]) and regex is _TOTAL_AFTER:
                 continue  # '45 of 60 were randomized' counts a subset; '(12 ...' is a bracketed aside
+            if re.search(r"\b(?:group|arm)s?\b", match.groupdict().get("qual") or ""):
+                continue  # '62 patients in the early group were ...' counts an arm
             noun = match.group("noun") or ""
             cluster = bool(re.fullmatch(_CLUSTERS, noun.lower()))
             rank = (0 if match.group("rand") else 1) + (2 if cluster else 0)
