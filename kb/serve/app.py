@@ -152,11 +152,14 @@ def _pages_routes(ctx: ServeContext) -> list[BaseRoute]:
     return list(pages.routes(ctx))
 
 
-def create_app(config: ServeConfig, *, context: ServeContext | None = None, log: TextIO | None = None) -> Starlette:
+def create_app(
+    config: ServeConfig, *, context: ServeContext | None = None, log: TextIO | None = None, on_ready: Callable[[], None] | None = None
+) -> Starlette:
     """The ``kb serve`` application for ``config`` (workers start with the application's lifespan).
 
     ``context``: a :class:`ServeContext` to use instead of a new one (tests); ``log``: where the
-    access log goes (default standard error; nowhere when ``config.access_log`` is false).
+    access log goes (default standard error; nowhere when ``config.access_log`` is false);
+    ``on_ready``: called once every worker has opened the store.
     """
     from kb.serve import api, query_page, sparql_endpoint
 
@@ -165,6 +168,8 @@ def create_app(config: ServeConfig, *, context: ServeContext | None = None, log:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ctx.start()
+        if on_ready is not None:
+            on_ready()
         try:
             yield
         finally:
