@@ -186,9 +186,25 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
             ) and measure is not Measure.standardized_mean_difference:
                 continue
             found.confidence = 0.75
+        if measure is Measure.mean_difference and _within_group(text, sentences, found):
+            continue
         if _plausible(found):
             out.append(found)
     return _dedupe(out)
+
+
+_WITHIN_CUES = re.compile(
+    r"(?i)\bover" + S + r"+time\b|\bfrom" + S + r"+baseline\b|\bwithin[- ]groups?\b|\b(?:both|each)" + S + r"+(?:groups?|arms?)\b"
+)
+
+
+def _within_group(text: str, sentences: Sentences, found: _Found) -> bool:
+    """A bare 'difference' in a sentence about change within each group is not a between-group estimate."""
+    if found.label and re.search(r"(?i)between|\bmean\b|MD", found.label):
+        return False
+    sentence_start, _ = sentences.bounds(found.start)
+    before = text[sentence_start: found.start]
+    return bool(_WITHIN_CUES.search(before)) and not re.search(r"(?i)\bbetween\b", before)
 
 
 def _dedupe(found: list[_Found]) -> list[_Found]:
