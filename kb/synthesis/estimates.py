@@ -72,10 +72,20 @@ def _oriented(record: dict[str, Any], drug: str) -> Estimate | Excluded:
 
 
 def _figure(values: dict[str, Any]) -> str:
-    """``1.295 (1.040-1.614)``, or the estimate alone."""
-    text = f"{values['estimate']:.4g}"
+    """``1.295 (1.04-1.614)``, or the estimate alone; figures as reported, turned ones to 4 digits.
+
+    >>> _figure({"estimate": 1.25, "ci_lower": 1.0, "ci_upper": 1.5625})
+    '1.25 (1-1.5625)'
+    >>> _figure({"estimate": 1 / 1.295, "ci_lower": None})
+    '0.7722'
+    """
+    def number(value: float) -> str:
+        short = f"{value:g}"
+        return short if len(short) <= 6 else f"{value:.4g}"
+
+    text = number(values["estimate"])
     if values.get("ci_lower") is not None and values.get("ci_upper") is not None:
-        text += f" ({values['ci_lower']:.4g}-{values['ci_upper']:.4g})"
+        text += f" ({number(values['ci_lower'])}-{number(values['ci_upper'])})"
     return text
 
 

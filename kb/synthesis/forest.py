@@ -26,7 +26,13 @@ __all__ = ["FORMATS", "forest_plot", "direction_labels"]
 #: The image formats :func:`forest_plot` writes.
 FORMATS: tuple[str, ...] = ("svg", "png")
 _MAX_LEFT_OUT = 8  # footnotes listing the estimates left out; the rest are counted
-_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+#: Tick sets for the log axis, densest first: the first with at most 8 ticks in the axis' range is used.
+_TICK_LEVELS: tuple[tuple[float, ...], ...] = (
+    (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0),
+    (0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0),
+    (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0),
+    (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0),
+)
 
 
 def direction_labels(measure: str, drug: str) -> tuple[str, str]:
@@ -67,8 +73,8 @@ def forest_plot(result: Synthesis, fmt: str = "svg") -> bytes:
     if fmt not in FORMATS:
         raise ParameterError(f"the forest plot is written as {' or '.join(FORMATS)}, not {fmt!r}")
     import matplotlib
-
-    matplotlib.use("Agg", force=False)  # no display; a server draws in worker threads
+    # A Figure made without pyplot: no global figure state (safe in a server's threads) and no
+    # backend switch in the caller's process; savefig draws PNG with Agg and SVG with the SVG backend.
     from matplotlib.figure import Figure
 
     estimates = result.included
@@ -113,7 +119,7 @@ def forest_plot(result: Synthesis, fmt: str = "svg") -> bytes:
                   [y, y + half, y, y - half], color=colour, zorder=3)
         left.text(0.0, y, label, fontsize=8.5, fontweight="bold", va="center")
         right.text(0.02, y, _interval(figures.estimate, figures.ci_lower, figures.ci_upper), fontsize=8.5, fontweight="bold", va="center")
-        right.text(0.66, y, "100%" if offset == 0 else "     100%", fontsize=8, va="center")
+        right.text(0.66, y, "100% / -" if offset == 0 else "- / 100%", fontsize=8, va="center")
         bounds += [figures.ci_lower, figures.ci_upper]
     if not estimates:
         axis.text(1.0, span / 2, "nothing to pool", ha="center", va="center", fontsize=10, color="#555555")
@@ -122,9 +128,7 @@ def forest_plot(result: Synthesis, fmt: str = "svg") -> bytes:
     pad = (math.log(high) - math.log(low)) * 0.08 + 0.05
     axis.set_xscale("log")
     axis.set_xlim(math.exp(math.log(low) - pad), math.exp(math.log(high) + pad))
-    ticks = [t for t in _TICKS if axis.get_xlim()[0] <= t <= axis.get_xlim()[1]]
-    while len(ticks) > 9:  # a wide axis: every other tick, keeping 1
-        ticks = [t for i, t in enumerate(ticks) if i % 2 == ticks.index(1.0) % 2]
+    ticks = _ticks(*axis.get_xlim())
     axis.set_xticks(ticks, [f"{t:g}" for t in ticks], fontsize=8)
     axis.minorticks_off()
     axis.axvline(1.0, color="#333333", linewidth=0.9, zorder=1)
@@ -141,9 +145,25 @@ def forest_plot(result: Synthesis, fmt: str = "svg") -> bytes:
     buffer = io.BytesIO()
     # SVG: fixed ids and no date, so one result gives the same bytes every time.
     metadata = {"Date": None} if fmt == "svg" else {"Software": "trial-evidence-kb (matplotlib)"}
-    with matplotlib.rc_context({"svg.hashsalt": "trial-evidence-kb"}):
+    # SVG text stays text (searchable, selectable, read by screen readers), not glyph outlines.
+    with matplotlib.rc_context({"svg.hashsalt": "trial-evidence-kb", "svg.fonttype": "none"}):
         figure.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    """Ticks for a log axis from ``low`` to ``high``: the densest level with at most 8 in range.
+
+    >>> _ticks(0.35, 1.7)
+    [0.5, 0.7, 1.0, 1.5]
+    >>> _ticks(0.6, 1.0)
+    [0.6, 0.7, 0.8, 0.9, 1.0]
+    """
+    for level in _TICK_LEVELS:
+        ticks = [t for t in level if low <= t <= high]
+        if len(ticks) <= 8:
+            return ticks
+    return [t for t in _TICK_LEVELS[-1] if low <= t <= high]
 
 
 def _estimate_row(left: Axes, axis: Axes, right: Axes, estimate: Estimate, y: float, inverted: list[Estimate]) -> None:
@@ -177,7 +197,7 @@ def _footnotes(result: Synthesis, inverted: list[Estimate]) -> list[str]:
     notes.append("Squares: filled = verified, hollow = draft (awaiting verification); size by fixed-effect weight.")
     for left_out in result.excluded[:_MAX_LEFT_OUT]:
         e = left_out.estimate
-        notes.append(textwrap.shorten(f"Not pooled: {e.trial} ({e.citation}, {e.cutoff_label}): {left_out.reason}.", 175, placeholder="..."))
+        notes.append(textwrap.shorten(f"Not pooled: {e.trial} ({e.citation}, {e.cutoff_label}): {left_out.reason}.", 190, placeholder="..."))
     if len(result.excluded) > _MAX_LEFT_OUT:
         notes.append(f"... and {len(result.excluded) - _MAX_LEFT_OUT} more estimate(s) not pooled (see the table).")
     return notes

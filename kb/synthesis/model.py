@@ -100,9 +100,13 @@ class Estimate:
         'long-term follow-up, cut-off 2008-07'
         >>> _example(analysis="updated").cutoff_label
         'updated, cut-off not stated'
+        >>> _example().cutoff_label
+        'cut-off not stated'
         """
-        kind = (self.analysis or "analysis").replace("long_term_follow_up", "long-term follow-up").replace("_", " ")
-        return f"{kind}, cut-off {self.cutoff}" if self.cutoff else f"{kind}, cut-off not stated"
+        cutoff = f"cut-off {self.cutoff}" if self.cutoff else "cut-off not stated"
+        if not self.analysis:
+            return cutoff
+        return f"{self.analysis.replace('long_term_follow_up', 'long-term follow-up').replace('_', ' ')}, {cutoff}"
 
 
 @dataclass(frozen=True)
