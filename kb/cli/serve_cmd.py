@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -78,7 +79,17 @@ def run(config: object) -> None:
 
     app = create_app(config, on_ready=ready)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5))
-    server.run(sockets=[listener])
+    # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again with the
+    # handlers it found: both are then KeyboardInterrupt here, so a server asked to stop exits 0.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        server.run(sockets=[listener])
+    except KeyboardInterrupt:
+        pass  # the stop was asked for, and done
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        listener.close()
+    print("kb serve: stopped", file=sys.stderr, flush=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -316,6 +316,10 @@ class _Worker:
             # OxigraphStore has no public update (the KB writes through graphs); this is its one
             # transaction for a whole SPARQL Update request, errors as StoreError.
             store._update(job.update)
+        except StoreError as error:
+            if isinstance(error.__cause__, SyntaxError):  # the client's mistake (400), not the store's
+                raise QueryError(f"SPARQL update syntax error, store unchanged: {error.__cause__}".splitlines()[0]) from error
+            raise
         finally:
             store.close()
         if self.kb is not None:
