@@ -188,11 +188,18 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
             found.confidence = 0.75
         if measure is Measure.mean_difference and _within_group(text, sentences, found):
             continue
+        sentence_start = sentences.bounds(found.start)[0]
+        if _PLANNED.search(text, max(sentence_start, found.start - 100), found.start):
+            continue  # a power-calculation target or margin is not a result
         if _plausible(found):
             out.append(found)
     return _dedupe(out)
 
 
+_PLANNED = re.compile(
+    r"(?i)\b(?:power(?:ed)?|detect|sample" + S + r"+size|assum\w*|hypothesi[sz]\w*|margin|expect\w*|anticipat\w*|minimal" + S
+    + r"+(?:clinically" + S + r"+)?important)\b"
+)
 _WITHIN_CUES = re.compile(
     r"(?i)\bover" + S + r"+time\b|\bfrom" + S + r"+baseline\b|\bwithin[- ]groups?\b|\b(?:both|each)" + S + r"+(?:groups?|arms?)\b"
 )

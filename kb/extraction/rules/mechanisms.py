@@ -88,18 +88,20 @@ def find_mechanisms(text: str, sentences: Sentences, vocabulary: Any) -> list[Me
 
         vocabulary = get_vocabulary()
     claims: list[MechanismStatement] = []
-    previous_drug: tuple[int, int, Any] | None = None
+    previous: tuple[int, int] = (0, 0)  # the sentence before, read only when an anaphor needs it (speed)
     for s_start, s_end in sentences.spans():
         verbs = list(_VERB.finditer(text, s_start, s_end))
-        drugs = _drugs_in(text, s_start, verbs[0].start() if verbs else s_end, vocabulary) if verbs else []
         if not verbs:
-            whole = _drugs_in(text, s_start, s_end, vocabulary) if "drug" in text[s_start:s_end].lower() else []
-            previous_drug = whole[-1] if whole else previous_drug
+            previous = (s_start, s_end)
             continue
-        drug = drugs[0] if drugs else (previous_drug if _ANAPHOR.search(text, s_start, verbs[0].start()) else None)
+        drugs = _drugs_in(text, s_start, verbs[0].start(), vocabulary)
+        drug = drugs[0] if drugs else None
+        if drug is None and _ANAPHOR.search(text, s_start, verbs[0].start()):
+            earlier = _drugs_in(text, previous[0], previous[1], vocabulary)
+            drug = earlier[-1] if earlier else None
+        previous = (s_start, s_end)
         if drug is None:
             continue
-        previous_drug = drug
         system_match = _SYSTEM.search(text, verbs[0].end(), s_end)
         system = ExperimentalSystem.unspecified
         if system_match:

@@ -1,18 +1,93 @@
-"""Per-arm values ('median 11.1 vs 4.7 months', '61.0% vs 19.9%') and adverse-event rates."""
+"""Per-arm values ('median 11.1 vs 4.7 months', '61.0% vs 19.9%') and adverse-event rates with
+their grade ('grade 3 or 4 neutropenia (41.2% vs. 4.6%)').
+
+Values are tied to arms only in the order written: the first value is the first arm the
+sentence names. A value list needs 'vs'/'versus' between its values (or, for an adverse event
+after its grade, 'and'), so that ranges and unrelated numbers are never read as arms.
+"""
 
 from __future__ import annotations
 
-from kb.extraction.model import AdverseEventRate, ArmValues
-from kb.extraction.rules.text import Sentences
+import re
+
+from kb.extraction.model import AdverseEventRate, ArmValues, Span
+from kb.extraction.numbers import UNSIGNED, parse_number
+from kb.extraction.rules.text import S, Sentences
 
 __all__ = ["find_arm_values", "find_adverse_events"]
+
+_UNITS = r"(?:%|" + S + r"*(?P<unit>months?|weeks?|days?|years?|hours?|mo))"
+_VS = S + r"*(?:vs\.?|versus|compared" + S + r"+(?:with|to))" + S + r"*"
+_VALUE = r"(?<![\w.·/-])" + UNSIGNED
+_LIST = re.compile(
+    r"(?P<list>(?P<first>" + _VALUE + r")(?P<u1>" + S + r"?%|" + S + r"*(?:months?|weeks?|days?|years?))?(?:" + _VS + r"(?:" + _VALUE
+    + r")(?:" + S + r"?%|" + S + r"*(?:months?|weeks?|days?|years?))?){1,3})(?![\d.·]|" + S + r"*(?:to|-|–)" + S + r"*\d)"
+)
+_STAT = re.compile(r"(?i)\b(?P<s>median|mean)\b")
+_ARM_NAMES = re.compile(
+    r"(?i)(?:with|for|in)" + S + r"+(?:the" + S + r"+)?(?P<a>[\w/+\- ]{2,40}?)" + S + r"+(?:versus|vs\.?|compared" + S
+    + r"+with)" + S + r"+(?:the" + S + r"+)?(?P<b>[\w/+\- ]{2,40}?)(?=" + S + r"*(?:groups?|arms?)?" + S + r"*[,;.(]|$)"
+)
+
+
+def _arms(text: str, start: int, end: int) -> tuple[str, ...]:
+    match = _ARM_NAMES.search(text, start, end)
+    return (match.group("a").strip(), match.group("b").strip()) if match else ()
 
 
 def find_arm_values(text: str, sentences: Sentences) -> list[ArmValues]:
     """Per-arm values of an outcome, in the order written."""
-    return []
+    out: list[ArmValues] = []
+    for match in _LIST.finditer(text):
+        quote = match.group("list")
+        numbers = [parse_number(n) for n in re.findall(UNSIGNED, quote)]
+        s_start, s_end = sentences.bounds(match.start())
+        before = text[max(s_start, match.start() - 80): match.start()]
+        percent = "%" in quote
+        unit_match = re.search(r"(months?|weeks?|days?|years?)", quote)
+        statistic = "percentage" if percent else (_STAT.findall(before)[-1].lower() if _STAT.search(before) else "number")
+        outcome = re.search(r"([A-Za-z][\w'’\- ]{2,60}?)" + S + r"*(?:was|were|of|:|\(|,)?" + S + r"*$", before)
+        out.append(
+            ArmValues(
+                outcome=outcome.group(1).strip() if outcome else None, statistic=statistic,  # type: ignore[arg-type]
+                unit="percent" if percent else (unit_match.group(1) if unit_match else None), values=tuple(numbers),
+                arms=_arms(text, s_start, s_end), span=Span.of(text, match.start(), match.end()), confidence=0.6,
+            )
+        )
+    return out
+
+
+_GRADE = (
+    r"(?i:grades?)" + S + r"*(?:(?P<ge>≥|>=|>" + S + r"*or" + S + r"+=)" + S + r"*(?P<gplus>[1-5])|(?P<g1>[1-5])(?:" + S
+    + r"*(?:or|and|to|/|-|–)" + S + r"*(?P<g2>[1-5]))?(?:" + S + r"+or" + S + r"+(?:higher|more|greater|above))?(?P<up>" + S + r"+or" + S + r"+(?:higher|more|greater|above))?)"
+)
+_AE = re.compile(
+    _GRADE + S + r"+(?:(?:adverse" + S + r"+events?|toxicit(?:y|ies))" + S + r"+(?:of|including)" + S + r"+)?"
+    r"(?P<event>[A-Za-z][\w\-]*(?:" + S + r"+(?!in\b|was\b|were\b|occurred\b|vs\b|and\b|with\b)[A-Za-z][\w\-]*){0,3}?)" + S
+    + r"*(?:\(|:|,|" + S + r"+(?:was|were|occurred)?" + S + r"*(?:in|of)" + S + r"+)" + S + r"*"
+    r"(?P<v1>" + UNSIGNED + r")" + S + r"?%(?:" + S + r"*\([^()]{0,20}\))?" + S + r"*(?:vs\.?|versus|and|,|compared" + S + r"+with)" + S
+    + r"*(?P<v2>" + UNSIGNED + r")" + S + r"?%" + S + r"*\)?"
+)
 
 
 def find_adverse_events(text: str, sentences: Sentences) -> list[AdverseEventRate]:
-    """Adverse-event rates with their grade range."""
-    return []
+    """Adverse-event rates with their grade range, values in percent per arm in the order written."""
+    out: list[AdverseEventRate] = []
+    for match in _AE.finditer(text):
+        if match.group("gplus"):
+            low, high = int(match.group("gplus")), 5
+        else:
+            low = int(match.group("g1"))
+            high = 5 if match.group("up") else int(match.group("g2") or low)
+            low, high = min(low, high), max(low, high)
+        values = (parse_number(match.group("v1")), parse_number(match.group("v2")))
+        if any(v > 100 for v in values):
+            continue
+        s_start, s_end = sentences.bounds(match.start())
+        out.append(
+            AdverseEventRate(
+                event=match.group("event"), grade_min=low, grade_max=high, values=values, arms=_arms(text, s_start, s_end),
+                span=Span.of(text, match.start(), match.end()), confidence=0.7,
+            )
+        )
+    return out
