@@ -3,8 +3,8 @@
 Fixed effect: ``sum(w_i y_i) / sum(w_i)`` with ``w_i = 1 / se_i^2``. Random effects: the same with
 ``w_i = 1 / (se_i^2 + tau^2)``, tau² by DerSimonian-Laird (``"dl"``) or Paule-Mandel (``"pm"``).
 Confidence intervals are normal (z, 95%), as in metafor's ``rma`` default. Cochran's Q is tested on
-k - 1 degrees of freedom; I² is ``(Q - df) / Q`` truncated at 0 (Higgins and Thompson 2002; statsmodels
-leaves it negative when Q < df).
+k - 1 degrees of freedom; I² is ``(Q - df) / Q`` truncated at 0 (Higgins and Thompson 2002), from
+statsmodels' Q (its own I² is left negative when Q < df, and unbounded when Q is a rounding error from 0).
 """
 
 from __future__ import annotations
@@ -72,10 +72,12 @@ def pool(log_estimates: list[float], standard_errors: list[float], method: str =
         result = combine_effects(effects, variances, method_re=METHODS[method], use_t=False)
         (fixed_low, fixed_high), (random_low, random_high), *_ = result.conf_int(use_t=False)
         homogeneity = result.test_homogeneity()
-    i2 = float(result.i2)
+    # statsmodels' Q can come out a rounding error below 0 (identical estimates: -1.8e-15), and its
+    # I² = (Q - df) / Q then explodes; I² is read from Q and df, as 0 whenever Q <= df.
+    q, df = max(0.0, float(result.q)), int(result.df_resid)
     heterogeneity = Heterogeneity(
-        q=float(result.q), df=int(result.df_resid), q_p_value=float(homogeneity.pvalue), tau2=max(0.0, float(result.tau2)),
-        i2=100.0 * max(0.0, i2) if math.isfinite(i2) else 0.0, method=method,
+        q=q, df=df, q_p_value=float(homogeneity.pvalue), tau2=max(0.0, float(result.tau2)),
+        i2=100.0 * (q - df) / q if q > df else 0.0, method=method,
     )
     return PoolResult(
         fixed=_pooled(float(result.mean_effect_fe), float(result.sd_eff_w_fe), float(fixed_low), float(fixed_high)),
