@@ -94,7 +94,7 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
         before = _ARM_BEFORE.search(text, max(0, match.start() - 80), match.start())
         if before:
             add(match.start("n"), match.end("n"), before.group("label"), 0.85)
-    for match in _PAIR.finditer(text):
+    for match in _in(_PAIR, text, sentences.having(_ARM_KEYS)):
         if match.group("verb").startswith("in") and not re.search(r"\b(?:group|arm)", text[match.start(): match.end() + 8]):
             continue  # '43 in X and 42 in Y' names arms only with 'group'/'arm'
         before = text[max(0, match.start() - 4): match.start()]
@@ -129,11 +129,20 @@ _TOTAL_OF = re.compile(  # 'A total of 439 women with ...', 'Of 535 patients, ..
 _N_TOTAL = re.compile(r"\(" + S + r"*N" + S + r"*=" + S + r"*(?P<n>" + _COUNT + r")" + S + r"*\)")
 
 
+_TOTAL_KEYS = re.compile(r"(?i)randomi[sz]|assign|allocat|enrol|recruit|includ|entered|total|\bof\b|\bN" + S + r"*=")
+_ARM_KEYS = re.compile(r"(?i)randomi[sz]|assign|allocat|received|given|group|arm\b")
+
+
+def _in(regex: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> list[re.Match[str]]:
+    return [match for start, end in windows for match in regex.finditer(text, start, end)]
+
+
 def find_total_randomized(text: str, sentences: Sentences, arm_sizes: list[ArmSize]) -> TotalRandomized | None:
     """The total randomized or enrolled, or None when no total is stated."""
     candidates: list[tuple[int, int, int, float]] = []  # (rank, start, end, confidence); lower rank wins
+    windows = sentences.having(_TOTAL_KEYS)
     for regex in (_TOTAL_AFTER, _TOTAL_BEFORE):
-        for match in regex.finditer(text):
+        for match in _in(regex, text, windows):
             before = text[max(0, match.start("n") - 6): match.start("n")]
             if re.search(r"(?<!total )\b(?:of|than)" + S + r"*$|[/(]" + S + r"*$", text[max(0, match.start("n") - 12): match.start("n")]) and regex is _TOTAL_AFTER:
                 continue  # '45 of 60 were randomized' counts a subset; '(12 ...' is a bracketed aside
@@ -144,7 +153,7 @@ def find_total_randomized(text: str, sentences: Sentences, arm_sizes: list[ArmSi
             rank = (0 if match.group("rand") else 1) + (2 if cluster else 0)
             candidates.append((rank, match.start("n"), match.end("n"), 0.9 if rank == 0 else 0.75))
     for regex, rank in ((_TRIAL_OF, 1), (_TOTAL_OF, 2)):
-        for match in regex.finditer(text):
+        for match in _in(regex, text, windows):
             cluster = bool(re.fullmatch(_CLUSTERS, match.group("noun").lower()))
             candidates.append((rank + (2 if cluster else 0), match.start("n"), match.end("n"), 0.7))
     for match in _N_TOTAL.finditer(text):

@@ -53,7 +53,7 @@ _NAMES: list[tuple[str, Measure, bool]] = [
      + r"+(?:geometric" + S + r"+)?means", Measure.other, True),
 ]
 _NAME_RE = re.compile(
-    "|".join(f"(?P<m{i}>{'(?i:' + p + ')' if ci else p})" for i, (p, _, ci) in enumerate(_NAMES))
+    r"(?<![\w'’-])(?:" + "|".join(f"(?P<m{i}>{'(?i:' + p + ')' if ci else p})" for i, (p, _, ci) in enumerate(_NAMES)) + ")"
 )
 _MEASURE_OF = {f"m{i}": measure for i, (_, measure, _) in enumerate(_NAMES)}
 _RATIOS = {Measure.hazard_ratio, Measure.odds_ratio, Measure.risk_ratio, Measure.rate_ratio}

@@ -55,11 +55,27 @@ def _resolve(vocabulary: Any, name: str, category: str) -> Any:
     return vocabulary.resolve(name, category=category) if vocabulary is not None else None
 
 
+_FIRST_WORDS: dict[int, frozenset[str]] = {}
+
+
+def _first_words(vocabulary: Any) -> frozenset[str]:
+    """The first word of every drug name the vocabulary knows: only n-grams starting so are looked up (speed)."""
+    key = id(vocabulary)
+    if key not in _FIRST_WORDS:
+        names = vocabulary.labels_by_name("drug") if hasattr(vocabulary, "labels_by_name") else {}
+        _FIRST_WORDS[key] = frozenset(re.split(r"[\s-]", name, maxsplit=1)[0] for name in names)
+    return _FIRST_WORDS[key]
+
+
 def _drugs_in(text: str, start: int, end: int, vocabulary: Any) -> list[tuple[int, int, Any]]:
     """Drugs named in text[start:end]: word n-grams (up to 3 words) the vocabulary knows as drugs."""
     words = [(m.start(), m.end()) for m in re.finditer(r"[\w-]+", text[start:end])]
+    firsts = _first_words(vocabulary)
     found = []
     for i in range(len(words)):
+        first = re.split(r"-", text[start + words[i][0]: start + words[i][1]].lower(), maxsplit=1)[0]
+        if firsts and first not in firsts:
+            continue
         for width in (3, 2, 1):
             if i + width > len(words):
                 continue

@@ -13,7 +13,7 @@ S = r"[^\S\n]"
 # A sentence ends at a newline, or at . ! ? followed by space and a capital/digit/bracket.
 # A decimal point ('0.72') is never followed by a space, so it never ends a sentence; 'vs.'
 # and 'et al.' are followed by lower-case words or numbers in practice, and are excluded below.
-_END = re.compile(r"\n+|(?<!\bvs)(?<!\bal)(?<!\bi\.e)(?<!\be\.g)(?<!\bFig)[.!?](?=[ \u00a0]+[A-Z(\[])")
+_END = re.compile(r"\n+|[.!?](?=[ \u00a0]+[A-Z(\[])(?<!\bvs\.)(?<!\bal\.)(?<!\bi\.e\.)(?<!\be\.g\.)(?<!\bFig\.)")
 
 
 class Sentences:
@@ -29,6 +29,15 @@ class Sentences:
         start = self._ends[position - 1] if position else 0
         end = self._ends[position] if position < len(self._ends) else len(self.text)
         return start, end
+
+    def having(self, keywords: re.Pattern[str]) -> list[tuple[int, int]]:
+        """The sentences in which ``keywords`` occurs: the heavier rules run only there (speed)."""
+        out: list[tuple[int, int]] = []
+        for match in keywords.finditer(self.text):
+            if out and match.start() < out[-1][1]:
+                continue
+            out.append(self.bounds(match.start()))
+        return out
 
     def spans(self) -> list[tuple[int, int]]:
         """Every sentence's (start, end), in order."""
