@@ -1,0 +1,111 @@
+"""``python -m benchmarks.extraction [FILE ...]``: speed of the rule-based extractor, one core.
+
+Reads abstracts from gold-style JSONL files (a ``text`` per line; default:
+``../shared/extraction/dev.jsonl``) or PubMed XML files (every record's abstract), repeats them
+up to ``--abstracts`` texts, and prints, as Markdown, the abstracts per second of
+
+- the floor: a bare read of the same abstracts (reading the files and decoding the JSON or XML);
+- the extractor: the same read, then ``RuleBasedExtractor().extract`` on every text;
+
+with the ratio of the two (how many times the bare read the extraction takes). The vocabulary
+is loaded before timing (a one-off start-up cost, reported on its own). Nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT.parent / "shared" / "extraction" / "dev.jsonl"
+
+
+def _read(paths: list[Path]) -> list[str]:
+    """Every abstract text in ``paths`` (the bare read that is the floor)."""
+    texts: list[str] = []
+    for path in paths:
+        if path.suffix == ".xml":
+            from ingest.biblio.pubmed_xml import read_pubmed_xml
+
+            for record in read_pubmed_xml(path):
+                if record.publication is not None and record.publication.abstract:
+                    texts.append("\n".join(section.text for section in record.publication.abstract))
+        else:
+            with path.open(encoding="utf-8") as handle:
+                texts += [json.loads(line)["text"] for line in handle if line.strip()]
+    return texts
+
+
+def _best(run: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.extraction", description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path, help="JSONL (a 'text' per line) or PubMed XML files; default: the dev gold set")
+    parser.add_argument("--abstracts", type=int, default=2000, help="texts per timed pass (the corpus is cycled); default 2000")
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes; the best is reported; default 3")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
+    args = parser.parse_args(argv)
+    files = args.files or [DEFAULT]
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        print(f"error: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    base = _read(files)
+    if not base:
+        print("error: the files hold no abstracts", file=sys.stderr)
+        return 2
+    copies = max(1, -(-args.abstracts // len(base)))
+    count = len(base) * copies
+
+    from kb.extraction.rules import RuleBasedExtractor
+    from kb.vocab import get_vocabulary
+
+    started = time.perf_counter()
+    get_vocabulary()
+    vocabulary_seconds = time.perf_counter() - started
+    extractor = RuleBasedExtractor()
+
+    def bare() -> object:
+        return [_read(files) for _ in range(copies)]
+
+    def extract() -> object:
+        return [extractor.extract(text) for _ in range(copies) for text in _read(files)]
+
+    extract()  # warm-up: compiled patterns and caches
+    floor = _best(bare, args.repeat)
+    ours = _best(extract, args.repeat)
+    figures = {
+        "abstracts": count,
+        "distinct_abstracts": len(base),
+        "bare_read_per_second": count / floor,
+        "extract_per_second": count / ours,
+        "extraction_only_per_second": count / max(ours - floor, 1e-9),
+        "ratio_to_bare_read": ours / floor,
+        "vocabulary_load_seconds": vocabulary_seconds,
+        "extractor": f"{extractor.name} {extractor.version}",
+    }
+    print(f"## Extraction ({extractor.name} {extractor.version}), one core, {count} abstracts ({len(base)} distinct)\n")
+    print("| pass | abstracts/s | x bare read |")
+    print("|---|---:|---:|")
+    print(f"| bare read (floor) | {figures['bare_read_per_second']:,.0f} | 1.0 |")
+    print(f"| read + extract | {figures['extract_per_second']:,.0f} | {figures['ratio_to_bare_read']:,.1f} |")
+    print(f"\nextraction alone: {figures['extraction_only_per_second']:,.0f} abstracts/s; vocabulary load {vocabulary_seconds:.2f} s (once)")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
