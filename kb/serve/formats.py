@@ -38,6 +38,20 @@ class Format:
     names: tuple[str, ...]
     oxigraph: ox.QueryResultsFormat | ox.RdfFormat
 
+    @property
+    def rdf(self) -> ox.RdfFormat:
+        """Oxigraph's RDF format (for CONSTRUCT and DESCRIBE)."""
+        if not isinstance(self.oxigraph, ox.RdfFormat):
+            raise TypeError(f"{self.name} is a results format, not an RDF format")
+        return self.oxigraph
+
+    @property
+    def results(self) -> ox.QueryResultsFormat:
+        """Oxigraph's results format (for SELECT and ASK)."""
+        if not isinstance(self.oxigraph, ox.QueryResultsFormat):
+            raise TypeError(f"{self.name} is an RDF format, not a results format")
+        return self.oxigraph
+
     def matches_name(self, value: str) -> bool:
         """Whether ``format=value`` names this format (by short name or media type)."""
         value = value.strip().lower()

@@ -102,7 +102,8 @@ async def _answer(ctx: ServeContext, request: Request) -> Response:
     defaults = _values("default-graph-uri", url_params, form)
     named = _values("named-graph-uri", url_params, form)
     dataset_given = bool(defaults or named)
-    requested = (_values("format", url_params, form) or _values("output", url_params, form) or [None])[0]
+    named_formats = _values("format", url_params, form) or _values("output", url_params, form)
+    requested = named_formats[0] if named_formats else None
     job = SparqlJob(
         query,
         accept=request.headers.get("accept"),
@@ -202,7 +203,7 @@ def _describe(ctx: ServeContext, request: Request) -> Response:
     endpoint = str(request.url.replace(query="", fragment=""))
     triples = service_description(endpoint, update=ctx.config.write_token is not None, federation=ctx.config.allow_service)
     prefixes = {"sd": _SD, "formats": _FORMATS, "dcterms": "http://purl.org/dc/terms/"} if fmt.name == "turtle" else None
-    body = ox.serialize(triples, None, fmt.oxigraph, prefixes=prefixes) or b""
+    body = ox.serialize(triples, None, fmt.rdf, prefixes=prefixes) or b""
     return Response(body, media_type=_content_type(fmt.media_type), headers={"Vary": "Accept"})
 
 

@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -269,8 +270,8 @@ class _Worker:
             return RowsReply(columns, [row._asdict() for row in rows[:limit]], len(rows) > limit)
         if isinstance(job, SparqlJob):
             return self.sparql(job, kb)
-        query = job.query
-        result = run_query(kb, query, allow_service=self.config.allow_service)
+        assert not isinstance(job, UpdateJob)  # handled by handle()
+        result = run_query(kb, job.query, allow_service=self.config.allow_service)
         if isinstance(job, SelectJob):
             import pyoxigraph as ox
 
@@ -290,7 +291,7 @@ class _Worker:
         limit = self.config.row_limit
         if isinstance(result, ox.QueryBoolean):
             fmt = negotiate(RESULTS_FORMATS, job.accept, job.format)
-            return SparqlReply(_serialize_results(result, fmt.oxigraph), fmt.media_type, "ask", int(bool(result)), False)
+            return SparqlReply(_serialize_results(result, fmt.results), fmt.media_type, "ask", int(bool(result)), False)
         if isinstance(result, ox.QuerySolutions):
             fmt = negotiate(RESULTS_FORMATS, job.accept, job.format)
             variables = [v.value for v in result.variables]
@@ -299,12 +300,12 @@ class _Worker:
             # serializer, which reads a live result, is given them back as SPARQL JSON.
             document = {"head": {"vars": variables}, "results": {"bindings": [_json_solution(s, variables) for s in solutions]}}
             encoded = json.dumps(document, ensure_ascii=False).encode("utf-8")
-            body = encoded if fmt.name == "json" else _serialize_results(ox.parse_query_results(encoded, ox.QueryResultsFormat.JSON), fmt.oxigraph)
+            body = encoded if fmt.name == "json" else _serialize_results(ox.parse_query_results(encoded, ox.QueryResultsFormat.JSON), fmt.results)
             return SparqlReply(body, fmt.media_type, "select", len(solutions), truncated)
         fmt = negotiate(GRAPH_FORMATS, job.accept, job.format)
         triples, truncated = _take(result, limit)
-        body = ox.serialize(triples, None, fmt.oxigraph)
-        return SparqlReply(body or b"", fmt.media_type, "graph", len(triples), truncated)
+        graph_body = ox.serialize(triples, None, fmt.rdf)
+        return SparqlReply(graph_body or b"", fmt.media_type, "graph", len(triples), truncated)
 
     def update(self, job: UpdateJob) -> Reply:
         """Apply an update with the store opened for writing, then release it (``kb ingest`` may need it)."""
@@ -353,35 +354,76 @@ def run_query(
     named_graphs: tuple[str, ...] | None = None,
 ) -> Any:
     """Run a user's query as ``kb sparql`` runs it (:meth:`KnowledgeBase.raw_sparql`: the same
-    checks, the union of all graphs); with a protocol dataset, over exactly the graphs named.
+    checks, the union of all graphs as the default graph), with two differences the protocol
+    asks for: a dataset given by ``default-graph-uri``/``named-graph-uri`` is used as given (it
+    overrides the query's own), and a query with ``FROM``/``FROM NAMED`` is run over the graphs it
+    names (Oxigraph's union-default-graph option would silently replace them).
 
     :raises QueryError: for a refused query or a syntax error.
     """
-    if default_graphs is None and named_graphs is None:
-        return kb.raw_sparql(query, allow_service=allow_service)
     import pyoxigraph as ox
 
     from kb.sparql import check_query
 
+    if default_graphs is None and named_graphs is None:
+        if not declares_dataset(query):
+            return kb.raw_sparql(query, allow_service=allow_service)
+        check_query(query, allow_service=allow_service)
+        return _oxigraph_query(kb, query)
     check_query(query, allow_service=allow_service)
     try:
         defaults = [ox.NamedNode(graph) for graph in default_graphs or ()]
         named = [ox.NamedNode(graph) for graph in named_graphs or ()]
     except ValueError as error:
         raise QueryError(f"default-graph-uri/named-graph-uri: not an IRI: {error}") from None
-    # The store's query method takes no dataset; the protocol's overrides the query's FROM
-    # clauses (SPARQL 1.1 Protocol 2.1.4), which Oxigraph's dataset options do.
+    return _oxigraph_query(kb, query, default_graph=defaults, named_graphs=named)
+
+
+_FROM_RE = re.compile(r"FROM(?![A-Za-z0-9_:\-])", re.IGNORECASE)
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether ``query`` has a ``FROM`` or ``FROM NAMED`` clause (outside comments, strings and IRIs).
+
+    >>> declares_dataset("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }")
+    True
+    >>> declares_dataset('SELECT * WHERE { ?s ?p "FROM" } # FROM')
+    False
+    """
+    from kb.sparql import _skip  # the scanner check_query uses: comments, strings, IRIs
+
+    index = 0
+    while index < len(query):
+        skipped = _skip(query, index)
+        if skipped != index:
+            index = skipped
+            continue
+        if query[index] in "fF" and not (query[index - 1 : index].isalnum() or query[index - 1 : index] in (":", "_", "?", "$")) and _FROM_RE.match(query, index):
+            return True
+        index += 1
+    return False
+
+
+def _oxigraph_query(kb: KnowledgeBase, query: str, **dataset: Any) -> Any:
+    """Run ``query`` on the store with Oxigraph's dataset options (``default_graph``, ``named_graphs``;
+    none: the query's own FROM clauses), errors as ``kb sparql`` reports them.
+
+    The KB's store API runs every query over the union of graphs and takes no dataset, so this
+    reaches its Oxigraph store (``_live``).
+    """
     live = kb.store._live()  # type: ignore[attr-defined]
     try:
-        return live.query(query, default_graph=defaults, named_graphs=named)
+        return live.query(query, **dataset)
     except SyntaxError as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else "SyntaxError"
         raise QueryError(f"SPARQL syntax {reason}" if reason.startswith("error at ") else f"SPARQL syntax error: {reason}") from error
+    except OSError as error:
+        raise StoreError(f"query failed: {error}") from error
 
 
 def _take(items: Iterable[Any], limit: int) -> tuple[list[Any], bool]:
     """The first ``limit`` items, and whether there were more (one more is evaluated to know)."""
-    taken = []
+    taken: list[Any] = []
     for item in items:
         if len(taken) == limit:
             return taken, True
