@@ -15,7 +15,7 @@ The fields map onto the curated models of :mod:`kb.models.findings`:
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, Protocol, runtime_checkable
+from typing import Final, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: The provenance method every automatic proposal carries.
-METHOD = "automatic_extraction"
+METHOD: Final = "automatic_extraction"
 
 
 class _Frozen(BaseModel):

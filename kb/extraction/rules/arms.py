@@ -97,8 +97,8 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
     for match in _in(_PAIR, text, sentences.having(_ARM_KEYS)):
         if match.group("verb").startswith("in") and not re.search(r"\b(?:group|arm)", text[match.start(): match.end() + 8]):
             continue  # '43 in X and 42 in Y' names arms only with 'group'/'arm'
-        before = text[max(0, match.start() - 4): match.start()]
-        if re.search(r"\bof" + S + r"*$|/$", before):
+        lead = text[max(0, match.start() - 4): match.start()]
+        if re.search(r"\bof" + S + r"*$|/$", lead):
             continue
         add(match.start("n1"), match.end("n1"), match.group("l1"), 0.8)
         add(match.start("n2"), match.end("n2"), match.group("l2"), 0.8)

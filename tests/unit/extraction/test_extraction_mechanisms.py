@@ -27,11 +27,14 @@ def _curated() -> set[tuple]:
     data = yaml.safe_load((ROOT / "examples" / "mm009_weber2007.yaml").read_text(encoding="utf-8"))
     claims = set()
     for item in data["mechanisms"]:
+        drug = vocabulary.resolve(item["drug"], category="drug")
+        target = vocabulary.resolve(item["target"], category="target")
+        assert drug is not None and target is not None
         claims.add((
-            vocabulary.resolve(item["drug"], category="drug").curie,
+            drug.curie,
             Direction(item["direction"]), Aspect(item["aspect"]),
             MechanismKind(item["mechanism"]) if item.get("mechanism") else None,
-            vocabulary.resolve(item["target"], category="target").curie,
+            target.curie,
             ExperimentalSystem(item["system"]),
         ))
     return claims
