@@ -60,9 +60,8 @@ def study_state(study: Any) -> Hit | None:
     """
     if not isinstance(study, dict):
         return None
-    protocol = study.get("protocolSection") if isinstance(study.get("protocolSection"), dict) else {}
-    ident = protocol.get("identificationModule") if isinstance(protocol.get("identificationModule"), dict) else {}
-    status = protocol.get("statusModule") if isinstance(protocol.get("statusModule"), dict) else {}
+    protocol = _object(study.get("protocolSection"))
+    ident, status = _object(protocol.get("identificationModule")), _object(protocol.get("statusModule"))
     try:
         nct = normalize_nct(str(ident.get("nctId") or ""))
     except IdentifierError:
@@ -74,6 +73,11 @@ def study_state(study: Any) -> Hit | None:
         has_results = isinstance(study.get("resultsSection"), dict)
     overall = status.get("overallStatus")
     return Hit(nct, f"ctgov-{nct}", overall if isinstance(overall, str) else None, has_results, updated if isinstance(updated, str) else None)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (a study of the wrong shape names no state)."""
+    return value if isinstance(value, dict) else {}
 
 
 class CtgovSearcher:

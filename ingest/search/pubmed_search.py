@@ -82,10 +82,10 @@ def parse_esearch(body: bytes, where: str) -> ESearchAnswer:
         raise FetchError(f"{where}: ESearch answer refused: its DOCTYPE declares entities")
     if root.tag != "eSearchResult":
         raise PageUnusable(f"{where}: expected an eSearchResult, got <{root.tag}>")
-    error = root.findtext("ERROR")
+    said = root.findtext("ERROR")
     count_text = (root.findtext("Count") or "").strip()
-    if error and not count_text:
-        raise FetchError(f"{where}: ESearch answered an error: {error.strip()}")
+    if said and not count_text:
+        raise FetchError(f"{where}: ESearch answered an error: {said.strip()}")
     if not count_text.isdigit():
         raise PageUnusable(f"{where}: ESearch answer has no Count")
     warnings = [f"{node.tag}: {''.join(node.itertext()).strip()}" for node in root.iterfind("ErrorList/*")]

@@ -130,7 +130,7 @@ def watch_list(ctx: typer.Context, as_json: AsJson = False) -> None:
         return
     for row in rows:
         ran = f"last recorded run {row['last_run']}, {row['returned']} record(s)" if row["last_run"] else "never run"
-        query = " ".join(f"{k}={v!r}" for k, v in row["query"].items())
+        query = " ".join(f"{k}={v!r}" for k, v in saved_query(row).items())
         typer.echo(f"{row['name']}\t{row['service']}\t{query}\t{ran}")
 
 
@@ -150,6 +150,12 @@ def watch_remove(
     with open_kb(ctx, wait=wait) as kb:
         removed = remove_saved(kb.store, kb.iris, name)
     stderr_console.print(f"removed saved search {escape(name)} ({removed} statements); its sources stay in the KB")
+
+
+def saved_query(row: dict[str, Any]) -> dict[str, str]:
+    """The query of a ``kb watch list`` row."""
+    query = row["query"]
+    return query if isinstance(query, dict) else {}
 
 
 def _stamp(moment: datetime) -> str:
@@ -276,6 +282,7 @@ def _dates(mindate: str | None, maxdate: str | None) -> dict[str, Any]:
 
 def search_ingest_command(name: str, help_text: str) -> Callable[..., None]:
     """The ``kb ingest NAME`` command of a search input format (``pubmed-search``, ``ctgov-search``)."""
+    command: Callable[..., None]
     if name == "pubmed-search":
 
         def pubmed(

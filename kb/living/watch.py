@@ -32,7 +32,7 @@ from kb.living.search import Hit
 from kb.namespaces import DCTERMS, RDF, RDFS, TEKB, XSD
 from kb.rdf import IriScheme
 from kb.rdf.terms import iri
-from kb.store import StoreBackend
+from kb.store import StoreBackend, Term
 
 __all__ = [
     "SavedSearch", "WatchError", "check_name", "watch_graph", "search_iri", "search_triples", "read_saved", "list_saved",
@@ -133,58 +133,64 @@ def search_triples(iris: IriScheme, saved: SavedSearch) -> list[ox.Triple]:
     return sorted(set(triples), key=str)
 
 
-def _when(term: ox.Term | None) -> datetime | None:
-    if not isinstance(term, ox.Literal):
+def _when(text: str | None) -> datetime | None:
+    if text is None:
         return None
     try:
-        return datetime.fromisoformat(term.value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _text(term: Term) -> str | None:
+    """The lexical form of a literal or the IRI of a node; None for anything else (a quoted triple)."""
+    return term.value if isinstance(term, (ox.Literal, ox.NamedNode)) else None
 
 
 def read_saved(store: StoreBackend, iris: IriScheme, name: str) -> SavedSearch | None:
     """The saved search ``name`` as stored, or None."""
     graph = watch_graph(iris, name)
     node = search_iri(iris, name)
-    values: dict[str, ox.Term] = {}
-    members: dict[str, dict[str, ox.Term]] = {}
+    values: dict[str, str] = {}
+    members: dict[str, dict[str, str]] = {}
     for quad in store.quads_matching(None, None, None, graph):
-        subject = quad.subject
+        subject, text = quad.subject, _text(quad.object)
+        if text is None:
+            continue
         if subject == node:
-            values.setdefault(quad.predicate.value, quad.object)
+            values.setdefault(quad.predicate.value, text)
         elif isinstance(subject, ox.NamedNode):
-            members.setdefault(subject.value, {})[quad.predicate.value] = quad.object
+            members.setdefault(subject.value, {})[quad.predicate.value] = text
     service, query = values.get(str(TEKB.searchService)), values.get(str(TEKB.searchQuery))
     if service is None or query is None:
         return None
     try:
-        parsed = json.loads(query.value)
+        parsed = json.loads(query)
     except ValueError as error:
         raise WatchError(f"saved search {name!r}: its stored query is not JSON ({error}); 'kb watch remove {name}' and add it again") from None
     count = values.get(str(TEKB.resultCount))
+    prefix = iris.source_graph("")
     hits = []
     for member in members.values():
         record = member.get(str(DCTERMS.identifier))
         if record is None:
             continue
         source = member.get(str(DCTERMS.source))
-        prefix = iris.source_graph("")
         results = member.get(str(TEKB.hasResults))
-        status, updated = member.get(str(TEKB.registryStatus)), member.get(str(DCTERMS.modified))
         hits.append(Hit(
-            record.value,
-            source.value[len(prefix):] if source is not None and source.value.startswith(prefix) else None,
-            status.value if status is not None else None,
-            None if results is None else results.value == "true",
-            updated.value if updated is not None else None,
+            record,
+            source[len(prefix):] if source is not None and source.startswith(prefix) else None,
+            member.get(str(TEKB.registryStatus)),
+            None if results is None else results == "true",
+            member.get(str(DCTERMS.modified)),
         ))
     return SavedSearch(
         name=name,
-        service=service.value,
+        service=service,
         query={str(k): str(v) for k, v in parsed.items()} if isinstance(parsed, dict) else {},
         created=_when(values.get(str(DCTERMS.created))) or datetime.fromtimestamp(0, timezone.utc),
         last_run=_when(values.get(str(TEKB.lastRun))),
-        count=int(count.value) if count is not None and count.value.isdigit() else None,
+        count=int(count) if count is not None and count.isdigit() else None,
         hits=tuple(sorted(hits, key=lambda hit: hit.record_id)),
     )
 
