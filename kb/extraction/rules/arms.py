@@ -129,7 +129,8 @@ _TOTAL_OF = re.compile(  # 'A total of 439 women with ...', 'Of 535 patients, ..
 _N_TOTAL = re.compile(r"\(" + S + r"*N" + S + r"*=" + S + r"*(?P<n>" + _COUNT + r")" + S + r"*\)")
 
 
-_TOTAL_KEYS = re.compile(r"(?i)randomi[sz]|assign|allocat|enrol|recruit|includ|entered|total|\bof\b|\bN" + S + r"*=")
+_TOTAL_KEYS = re.compile(r"(?i)randomi[sz]|assign|allocat|enrol|recruit|includ|entered")
+_TOTAL_OF_KEYS = re.compile(r"\b(?:[Tt]otal|Of)\b")
 _ARM_KEYS = re.compile(r"(?i)randomi[sz]|assign|allocat|received|given|group|arm\b")
 
 
@@ -152,8 +153,8 @@ def find_total_randomized(text: str, sentences: Sentences, arm_sizes: list[ArmSi
             cluster = bool(re.fullmatch(_CLUSTERS, noun.lower()))
             rank = (0 if match.group("rand") else 1) + (2 if cluster else 0)
             candidates.append((rank, match.start("n"), match.end("n"), 0.9 if rank == 0 else 0.75))
-    for regex, rank in ((_TRIAL_OF, 1), (_TOTAL_OF, 2)):
-        for match in _in(regex, text, windows):
+    for regex, rank, keys in ((_TRIAL_OF, 1, windows), (_TOTAL_OF, 2, sentences.having(_TOTAL_OF_KEYS))):
+        for match in _in(regex, text, keys):
             cluster = bool(re.fullmatch(_CLUSTERS, match.group("noun").lower()))
             candidates.append((rank + (2 if cluster else 0), match.start("n"), match.end("n"), 0.7))
     for match in _N_TOTAL.finditer(text):
