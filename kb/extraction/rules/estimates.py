@@ -180,8 +180,12 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
             continue  # a value far from its name needs a CI or p-value to be tied to it
         if tight and found.ci is None and found.p is None:
             after = text[match.end(): match.end() + 2]
+            # A difference given with its standard error ('difference 0.16 (SE 0.11)') is an estimate without a CI.
+            standard_error = _SE.match(text, match.end())
+            if standard_error:
+                found.end = standard_error.end()
             # 'HR 2' in 'HR 2 years' or a range 'MD 3-5' is not an estimate.
-            if after[:1] in DASH or measure in {Measure.mean_difference, Measure.other, Measure.standardized_mean_difference} and not re.match(
+            elif after[:1] in DASH or measure in {Measure.mean_difference, Measure.other, Measure.standardized_mean_difference} and not re.match(
                 S + r"*[=:]", found.connector
             ) and measure is not Measure.standardized_mean_difference:
                 continue
@@ -196,6 +200,7 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
     return _dedupe(out)
 
 
+_SE = re.compile(S + r"*[(\[,;]" + S + r"*(?:SE|s\.e\.|standard" + S + r"+error)" + S + r"*[=:]?" + S + r"*" + UNSIGNED + r"\b")
 _PLANNED = re.compile(
     r"(?i)\b(?:power(?:ed)?|detect|sample" + S + r"+size|assum\w*|hypothesi[sz]\w*|margin|expect\w*|anticipat\w*|minimal" + S
     + r"+(?:clinically" + S + r"+)?important)\b"

@@ -44,6 +44,12 @@ def test_styles(text: str, measure: Measure, value: float, lower: float | None, 
     assert (None if estimate.p_value is None else (estimate.p_relation, estimate.p_value)) == p
 
 
+def test_a_difference_with_its_standard_error() -> None:
+    estimate = _only("Height gain was larger (difference 0·16 (SE 0·11), p=0·2).")
+    assert (estimate.measure, estimate.value, estimate.ci_lower) == (Measure.mean_difference, 0.16, None)
+    assert estimate.span.quote.startswith("difference 0·16 (SE 0·11")
+
+
 def test_a_list_continues_its_measure() -> None:
     text = "The hazard ratio was 1.10 (95% CI 0.70 to 1.70) in women, and 0.90 (95% CI 0.60 to 1.30) in men."
     estimates = EXTRACT.extract(text).estimates
