@@ -167,13 +167,16 @@ def _stamp(moment: datetime) -> str:
 
 def update(
     ctx: typer.Context,
-    names: Annotated[list[str] | None, typer.Argument(help="Saved searches to run (default: all).", metavar="[NAME]...")] = None,
+    names: Annotated[list[str] | None, typer.Argument(help="Saved searches to run (default: all).", metavar="NAME")] = None,
     page_size: PageSize = None,
     as_json: AsJson = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures and the summary line.")] = False,
     wait: Wait = 0.0,
 ) -> None:
-    """Re-run saved searches incrementally; print what is new, changed or gone (exit 0 nothing new, 3 news, 1 failure)."""
+    """Re-run saved searches incrementally; print what is new, changed or gone (exit 0 nothing new, 3 news, 1 failure).
+
+    Exit status, for cron: 0 every search ran and nothing is new, changed or gone (the store is as it was); 3 something is new, changed or gone (and was loaded); 1 a search could not run or a record could not be loaded (the other searches ran and were committed; --json says which); 2 a usage error (nothing ran); 130 interrupted. docs/living-review.md has the details.
+    """
     from kb.cli.ingest_cmd import INTERRUPTED_EXIT, progress_bar
     from kb.living import WatchError, update_searches
 

@@ -193,6 +193,10 @@ def run_search(
     final: list[Hit] = []
     for rid in members:
         fetched, seen, old = outcome.hits.get(rid), scanned.get(rid), stored.get(rid)
+        if old is None and (fetched is None or fetched.source_id not in status):
+            # New to the result but not loaded (it failed, and the report says why): not recorded,
+            # so the next run finds it new again and fetches it again.
+            continue
         state = fetched or seen or old or Hit(rid)
         source_id = (fetched.source_id if fetched else None) or (old.source_id if old else None) or (seen.source_id if seen else None)
         hit = replace(state, source_id=source_id)

@@ -126,6 +126,22 @@ def test_pubmed_watch_first_run_nothing_new_then_two_new(kb_cli: Any, recorded: 
     assert (row["name"], row["service"], row["query"], row["count"], row["returned"]) == ("len-mm", "pubmed", {"term": TERM}, 7, 7)
 
 
+def test_a_record_that_failed_is_fetched_again_next_run(kb_cli: Any, recorded: Recorded) -> None:
+    assert kb_cli("watch", "add", "len-mm", "pubmed", *TERM.split()).code == 0
+    record_pubmed_first_run(recorded)
+    recorded.add(EFETCH, "pubmed/efetch_page_4.xml", retstart="2")  # the page of 90000003-04 came back without them
+    first = one_search(kb_cli("update", "--page-size", "2", "--json"), 1)
+    assert [n["id"] for n in first["new"]] == ["90000001", "90000002", "90000005"]
+    assert [f["where"] for f in first["failed"]] == ["PMID 90000003", "PMID 90000004"]
+    # Next run: both are still in the result; not recorded as returned, they are fetched by PMID.
+    recorded.clear()
+    record_pubmed_nothing_new(recorded)
+    recorded.add(EFETCH, "pubmed/efetch_page_2.xml", id="90000003,90000004")
+    second = one_search(kb_cli("update", "--json"), 3)
+    assert [n["id"] for n in second["new"]] == ["90000003", "90000004"] and second["failed"] == []
+    assert source_ids(kb_cli.store) == {f"pubmed-pmid-{p}" for p in FIRST_FIVE}
+
+
 def record_ctgov_month_later(recorded: Recorded) -> None:
     """A month on: NCT09100002 completed with results, NCT09100003 left the result, NCT09100004 joined."""
     recorded.add("/ctgov/studies", "ctgov/members_run2.json", fields="NCTId,OverallStatus,LastUpdatePostDate,HasResults")
