@@ -149,7 +149,11 @@ def _pages_routes(ctx: ServeContext) -> list[BaseRoute]:
     if importlib.util.find_spec("kb.serve.pages") is None:
         return []
     pages = importlib.import_module("kb.serve.pages")
-    return list(pages.routes(ctx))
+    make_routes = getattr(pages, "routes", None)
+    if not callable(make_routes):  # a package still being written (a namespace folder) serves no pages
+        print("kb serve: kb.serve.pages has no routes(ctx): serving no evidence pages", file=sys.stderr)
+        return []
+    return list(make_routes(ctx))
 
 
 def create_app(

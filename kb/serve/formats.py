@@ -36,7 +36,7 @@ class Format:
     media_type: str
     also: tuple[str, ...]
     names: tuple[str, ...]
-    oxigraph: ox.QueryResultsFormat | ox.RdfFormat
+    oxigraph: ox.QueryResultsFormat | ox.RdfFormat | None = None
 
     @property
     def rdf(self) -> ox.RdfFormat:

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from kb.serve.config import ServeConfig
 
 __all__ = [
-    "SparqlJob", "TableJob", "SelectJob", "TemplateJob", "UpdateJob", "Job",
+    "SparqlJob", "TableJob", "SelectJob", "TemplateJob", "ConstructJob", "UpdateJob", "Job",
     "SparqlReply", "TableReply", "RowsReply", "UpdateReply", "Failure", "Reply",
     "QueryPool", "QueryTimedOut", "PoolBusy", "WorkerLost", "store_version", "open_read_only", "plain_value",
 ]
@@ -94,13 +94,24 @@ class TemplateJob:
 
 
 @dataclass(frozen=True)
+class ConstructJob:
+    """A CONSTRUCT template run as ``kb export --query NAME -p key=value`` runs it, its graph in the
+    format ``accept``/``format`` negotiate."""
+
+    name: str
+    params: Mapping[str, str]
+    accept: str | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True)
 class UpdateJob:
     """A SPARQL update (only ever sent once the write token was checked)."""
 
     update: str
 
 
-Job = SparqlJob | TableJob | SelectJob | TemplateJob | UpdateJob
+Job = SparqlJob | TableJob | SelectJob | TemplateJob | ConstructJob | UpdateJob
 
 
 @dataclass(frozen=True)
@@ -270,6 +281,8 @@ class _Worker:
             return RowsReply(columns, [row._asdict() for row in rows[:limit]], len(rows) > limit)
         if isinstance(job, SparqlJob):
             return self.sparql(job, kb)
+        if isinstance(job, ConstructJob):
+            return self.construct(job, kb)
         assert not isinstance(job, UpdateJob)  # handled by handle()
         result = run_query(kb, job.query, allow_service=self.config.allow_service)
         if isinstance(job, SelectJob):
@@ -306,6 +319,17 @@ class _Worker:
         triples, truncated = _take(result, limit)
         graph_body = ox.serialize(triples, None, fmt.rdf)
         return SparqlReply(graph_body or b"", fmt.media_type, "graph", len(triples), truncated)
+
+    def construct(self, job: ConstructJob, kb: KnowledgeBase) -> SparqlReply:
+        import pyoxigraph as ox
+
+        from kb.serve.formats import GRAPH_FORMATS, negotiate
+
+        fmt = negotiate(GRAPH_FORMATS, job.accept, job.format)  # before the query: a 406 costs nothing
+        triples = kb.construct(job.name, dict(job.params))
+        limit = self.config.row_limit
+        body = ox.serialize(triples[:limit], None, fmt.rdf)
+        return SparqlReply(body or b"", fmt.media_type, "graph", min(len(triples), limit), len(triples) > limit)
 
     def update(self, job: UpdateJob) -> Reply:
         """Apply an update with the store opened for writing, then release it (``kb ingest`` may need it)."""
