@@ -13,9 +13,10 @@ A page is parsed whole before any of its records is kept: a page cut off mid-rec
 again (:func:`ingest.search.common.with_page_retries`). A record met twice (the result shifted
 between pages) is kept once. A PMID ESearch listed that no page returned is a skipped record.
 
-ESearch lists at most 10,000 PMIDs of a PubMed result (NCBI's limit); a search matching more is
-fetched whole through the history server, but :meth:`PubmedSearcher.members` can then list only
-the first 10,000 (``complete`` False).
+NCBI serves at most the first 10,000 records of a PubMed search, through ESearch and EFetch
+alike: a search matching more fetches those and says so in a note (split it by date), and
+:meth:`PubmedSearcher.members` lists the first 10,000 (``complete`` False, so nothing beyond them
+is reported gone).
 
 XML is parsed without resolving entities, loading a DTD or touching the network; a DOCTYPE that
 declares entities is refused.
@@ -169,6 +170,13 @@ class PubmedSearcher:
             answer = self._esearch(client, term, window, history=True, retmax=min(limit or ESEARCH_MAX, ESEARCH_MAX))
             outcome = SearchOutcome(count=answer.count, ids=answer.ids[: limit or None], notes=list(answer.warnings), requests=1)
             total = min(answer.count, limit) if limit else answer.count
+            if total > ESEARCH_MAX:
+                # NCBI serves only the first 10,000 records of a PubMed search (ESearch and EFetch alike).
+                outcome.notes.append(
+                    f"the search matches {answer.count} records; PubMed serves the first {ESEARCH_MAX}: "
+                    f"split it by date (--mindate/--maxdate) to get the rest"
+                )
+                total = ESEARCH_MAX
             if total and (answer.webenv is None or answer.query_key is None):
                 raise FetchError(f"PubMed ESearch for {term!r}: the answer has no WebEnv/QueryKey (history server)")
             # When ESearch listed the whole result (up to 10,000), a page's article it did not list

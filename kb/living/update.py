@@ -188,6 +188,8 @@ def run_search(
     result.requests = outcome.requests
     result.count = count
     report = load_outcome(kb, outcome, f"{saved.service}-search", progress=progress)
+    if report.interrupted:  # Ctrl-C while loading: the batch was not written, so nothing is recorded either
+        raise KeyboardInterrupt
     result.report = report
     status = {source.source_id: source.status.value for source in report.sources()}
     final: list[Hit] = []

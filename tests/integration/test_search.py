@@ -393,3 +393,10 @@ def test_cli_search_usage_errors_send_nothing(httpserver: HTTPServer, recorded: 
     result = search_cli(monkeypatch, httpserver, tmp_path / "store", "ingest", *args)
     assert result.code == 2 and message in result.stderr.replace("\n", " ") and "Traceback" not in result.stderr
     assert recorded.log == []
+
+
+def test_pubmed_members_beyond_ncbis_10000_are_not_complete(httpserver: HTTPServer, recorded: Recorded) -> None:
+    body = (DATA / "pubmed" / "esearch_ids_5.xml").read_bytes().replace(b"<Count>5</Count>", b"<Count>12000</Count>")
+    recorded.add("/eutils/esearch.fcgi", body, retstart="0")
+    found = pubmed(httpserver).members({"term": TERM})
+    assert (found.count, found.ids, found.complete, found.requests) == (12000, FIRST_FIVE, False, 1)
