@@ -62,6 +62,29 @@ _NOT_ARM = re.compile(
 )
 
 
+_PAIR_NOUN = r"(?P<noun>(?i:" + _PEOPLE + "|" + _CLUSTERS + r"))\b"
+_AND = S + r"+(?:and|vs\.?|versus)" + S + r"+"
+# '2589 versus 2576 children', '(36 vs 36 clusters)': two counts sharing their noun.
+_SHARED_NOUN = re.compile(r"(?P<n1>" + _COUNT + r")" + _AND + r"(?P<n2>" + _COUNT + r")" + S + r"+" + _PAIR_NOUN)
+_PAIR_WORD = r"(?!(?:and|or|of|in|to|with|were|was|had|vs|versus|the|a|an|per|each|all)\b)[A-Za-z][\w/+\-]*"
+# '131 active treatment participants and 125 control participants', '78 IG and 67 CG patients'.
+_LABELLED_PAIR = re.compile(
+    r"(?P<n1>" + _COUNT + r")" + S + r"+(?P<l1>" + _PAIR_WORD + r"(?:" + S + r"+" + _PAIR_WORD + r"){0,2}?)(?:" + S + r"+(?i:" + _PEOPLE
+    + r"))?" + _AND + r"(?P<n2>" + _COUNT + r")" + S + r"+(?P<l2>" + _PAIR_WORD + r"(?:" + S + r"+" + _PAIR_WORD + r"){0,2}?)" + S + r"+"
+    + _PAIR_NOUN
+)
+# '140 participants were randomized into each group': one count for every arm.
+_EACH = re.compile(
+    r"(?P<n>" + _COUNT + r")" + S + r"+(?:(?i:" + _PEOPLE + r")" + S + r"+)?(?:(?:were|was)" + S + r"+" + _RANDOMIZED + S
+    + r"+(?:in)?to|in|per)" + S + r"+(?:each|every)" + S + r"+(?:group|arm)\b"
+)
+# A pair of counts in a sentence about events or losses counts outcomes, not arms.
+_EVENTS = re.compile(
+    r"(?i)\b(?:died|deaths?|experienced|developed|occurred|had|reported|events?|cases?|infections?|withdrew|lost|discontinued"
+    r"|excluded|dropped|responded|respectively)\b"
+)
+
+
 def _clean_label(label: str | None) -> str | None:
     if not label:
         return None
@@ -102,6 +125,20 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
             continue
         add(match.start("n1"), match.end("n1"), match.group("l1"), 0.8)
         add(match.start("n2"), match.end("n2"), match.group("l2"), 0.8)
+    for regex in (_SHARED_NOUN, _LABELLED_PAIR):
+        for match in regex.finditer(text):
+            s_start, s_end = sentences.bounds(match.start())
+            lead = text[max(s_start, match.start() - 12): match.start()]
+            if re.search(r"(?i)(?:hundred|thousand)$", match.group("n1")):
+                continue  # 'Seven hundred and eighty-seven women' is one number
+            # 'improvement in 70 and 39 women' counts outcomes; 'of 60', 'between 18 and 65' are not arms.
+            if re.search(r"(?i)\b(?:of|between|from|in)" + S + r"*$|/$", lead) or _EVENTS.search(text, max(s_start, match.start() - 80), min(s_end, match.end() + 30)):
+                continue
+            labels = (match.groupdict().get("l1"), match.groupdict().get("l2"))
+            add(match.start("n1"), match.end("n1"), labels[0], 0.7)
+            add(match.start("n2"), match.end("n2"), labels[1], 0.7)
+    for match in _EACH.finditer(text):
+        add(match.start("n"), match.end("n"), "each group", 0.7)
     return sorted(found.values(), key=lambda a: a.span.start)
 
 

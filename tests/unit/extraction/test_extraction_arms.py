@@ -17,6 +17,10 @@ EXTRACT = RuleBasedExtractor()
         ("Patients were assigned to the surgery arm (179 patients) or the chemotherapy arm (177 patients).", [179, 177]),
         ("1161 patients received tranexamic acid and 1164 received placebo.", [1161, 1164]),
         ("Records were complete for control (n = 31), daily (n = 36) and bolus (n = 32).", [31, 36, 32]),
+        ("Among 2589 versus 2576 children surveyed, anaemia was similar.", [2589, 2576]),
+        ("Data for 131 active treatment participants and 125 control participants were analysed.", [131, 125]),
+        ("Measurements were completed by 78 IG and 67 CG patients.", [78, 67]),
+        ("In all, 140 participants were randomized into each group.", [140]),
     ],
 )
 def test_arm_sizes(text: str, arms: list[int]) -> None:
@@ -32,6 +36,11 @@ def test_arm_sizes(text: str, arms: list[int]) -> None:
         "At 12 months (n = 411), the change was small.",
         "Events occurred in 35 of 203 in the intervention group.",
         "All patients (n = 353) were analysed.",
+        "Serious events occurred in 12 and 14 patients, respectively.",
+        "Participants were aged between 18 and 65 patients-years.",
+        "Deaths: 5 vs 9 patients.",
+        "Pain improved in 70 and 39 women.",
+        "Seven hundred and eighty-seven women were randomised.",
     ],
 )
 def test_not_arm_sizes(text: str) -> None:
