@@ -236,8 +236,11 @@ def _print_results(results: list["UpdateResult"], *, quiet: bool) -> None:
             hidden = max(0, len(result.new) - _SHOWN) + max(0, len(result.changed) - _SHOWN) + max(0, len(result.gone) - _SHOWN)
             if hidden:
                 typer.echo(f"  ... and {hidden} more (--json lists them all)")
-            for note in result.notes:
+            notes = [*result.notes, *(result.report.notes if result.report else [])]
+            for note in notes[:_SHOWN]:
                 stderr_console.print(f"[cyan]note[/cyan]  {escape(result.name)}: {escape(note)}")
+            if len(notes) > _SHOWN:
+                stderr_console.print(f"[cyan]note[/cyan]  {escape(result.name)}: ... and {len(notes) - _SHOWN} more notes (--json lists them all)")
         for where, error in result.report.failed if result.report else []:
             stderr_console.print(f"[bold red]failed[/bold red]  {escape(result.name)}: {escape(error)}")
 
