@@ -19,7 +19,7 @@ from kb.extraction.model import ArmSize, Span, TotalRandomized
 from kb.extraction.numbers import WORD_NUMBER, parse_count
 from kb.extraction.rules.text import S, Sentences
 
-__all__ = ["find_arm_sizes", "find_total_randomized"]
+__all__ = ["find_arm_sizes", "find_total_randomized", "COUNTED"]
 
 _COUNT = r"(?<![\d.,·/%-])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\d.·%]|,\d)|\b(?i:" + WORD_NUMBER + r")\b"
 _PEOPLE = (
@@ -28,6 +28,8 @@ _PEOPLE = (
     r"|veterans|couples|dyads|families|caregivers|carers|nurses|physicians|doctors|providers|teachers|elderly|survivors)"
 )
 _CLUSTERS = r"(?:clusters|communities|villages|schools|practices|sites|wards|hospitals|households|clinics|centres|centers|blocks|areas|districts)"
+#: What a count of participants counts: people or clusters (case-insensitive pattern).
+COUNTED = r"(?i:" + _PEOPLE + "|" + _CLUSTERS + r")\b"
 _MODIFIERS = r"(?:(?:[A-Za-z][\w'-]*|\d+-\w+)" + S + r"+){0,3}?"
 _RANDOMIZED = r"(?:randomly" + S + r"+)?(?:randomi[sz]ed|assigned|allocated)"
 _ENROLLED = r"(?:enrolled|recruited|included|entered|were" + S + r"+enrolled)"

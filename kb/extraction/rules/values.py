@@ -12,6 +12,7 @@ import re
 
 from kb.extraction.model import AdverseEventRate, ArmValues, Span
 from kb.extraction.numbers import UNSIGNED, parse_number
+from kb.extraction.rules.arms import COUNTED
 from kb.extraction.rules.text import S, Sentences
 
 __all__ = ["find_arm_values", "find_adverse_events"]
@@ -23,6 +24,7 @@ _LIST = re.compile(
     r"(?P<list>(?P<first>" + _VALUE + r")(?P<u1>" + S + r"?%|" + S + r"*(?:months?|weeks?|days?|years?))?(?:" + _VS + r"(?:" + _VALUE
     + r")(?:" + S + r"?%|" + S + r"*(?:months?|weeks?|days?|years?))?){1,3})(?![\d.·]|" + S + r"*(?:to|-|–)" + S + r"*\d)"
 )
+_COUNTS = re.compile(S + r"+(?:\w+" + S + r"+)?" + COUNTED)
 _STAT = re.compile(r"(?i)\b(?P<s>median|mean)\b")
 _ARM_NAMES = re.compile(
     r"(?i)(?:with|for|in)" + S + r"+(?:the" + S + r"+)?(?P<a>[\w/+\- ]{2,40}?)" + S + r"+(?:versus|vs\.?|compared" + S
@@ -35,10 +37,29 @@ def _arms(text: str, start: int, end: int) -> tuple[str, ...]:
     return (match.group("a").strip(), match.group("b").strip()) if match else ()
 
 
+_CLAUSE_END = re.compile(r"(?:" + S + r"|\(|\[|:|=|\b(?:was|were|is|are|of|at|reached|by)\b)*$", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:(?:and|but|or|the|with|while|whereas|respectively)\b" + S + r"*)+", re.IGNORECASE)
+
+
+def _outcome(text: str, sentence_start: int, value_start: int) -> str | None:
+    """The clause before the values, without its verb: 'Median overall survival was 15.3 vs' -> 'Median overall survival'."""
+    before = text[sentence_start:value_start]
+    before = before[: _CLAUSE_END.search(before).start()]  # type: ignore[union-attr]  # the pattern matches the empty string
+    clause = re.split(r"[,;:()\[\]]", before)[-1]
+    words = _LEADING.sub("", clause.strip()).split()[-8:]
+    return " ".join(words) or None
+
+
+def _singular(unit: str | None) -> str | None:
+    return None if unit is None else {"mo": "month"}.get(unit, unit[:-1] if unit.endswith("s") else unit)
+
+
 def find_arm_values(text: str, sentences: Sentences) -> list[ArmValues]:
     """Per-arm values of an outcome, in the order written."""
     out: list[ArmValues] = []
     for match in _LIST.finditer(text):
+        if _COUNTS.match(text, match.end()):
+            continue  # '2589 versus 2576 children' are arm sizes, not values
         quote = match.group("list")
         numbers = [parse_number(n) for n in re.findall(UNSIGNED, quote)]
         s_start, s_end = sentences.bounds(match.start())
@@ -46,11 +67,10 @@ def find_arm_values(text: str, sentences: Sentences) -> list[ArmValues]:
         percent = "%" in quote
         unit_match = re.search(r"(months?|weeks?|days?|years?)", quote)
         statistic = "percentage" if percent else (_STAT.findall(before)[-1].lower() if _STAT.search(before) else "number")
-        outcome = re.search(r"([A-Za-z][\w'’\- ]{2,60}?)" + S + r"*(?:was|were|of|:|\(|,)?" + S + r"*$", before)
         out.append(
             ArmValues(
-                outcome=outcome.group(1).strip() if outcome else None, statistic=statistic,  # type: ignore[arg-type]
-                unit="percent" if percent else (unit_match.group(1) if unit_match else None), values=tuple(numbers),
+                outcome=_outcome(text, s_start, match.start()), statistic=statistic,  # type: ignore[arg-type]
+                unit="percent" if percent else _singular(unit_match.group(1) if unit_match else None), values=tuple(numbers),
                 arms=_arms(text, s_start, s_end), span=Span.of(text, match.start(), match.end()), confidence=0.6,
             )
         )

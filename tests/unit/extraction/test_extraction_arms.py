@@ -75,7 +75,8 @@ def test_registry_numbers() -> None:
 def test_arm_values_in_the_order_written() -> None:
     text = "Median time to progression was 11.1 vs 4.7 months (P<0.001), and response rates were 61.0% vs 19.9%."
     values = EXTRACT.extract(text).arm_values
-    assert [(v.statistic, v.values, v.unit) for v in values] == [("median", (11.1, 4.7), "months"), ("percentage", (61.0, 19.9), "percent")]
+    assert [(v.statistic, v.values, v.unit) for v in values] == [("median", (11.1, 4.7), "month"), ("percentage", (61.0, 19.9), "percent")]
+    assert [v.outcome for v in values] == ["Median time to progression", "response rates"]
     assert all(text[v.span.start: v.span.end] == v.span.quote for v in values)
 
 
