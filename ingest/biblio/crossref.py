@@ -25,6 +25,7 @@ from ingest.biblio.text import (
     too_deep,
     valid_doi,
 )
+from ingest.biblio.updates import crossref_updates
 from kb.errors import IdentifierError, InputFileError, cap
 from kb.identifiers import normalize_nct
 
@@ -314,58 +315,6 @@ def _grants(work: Mapping[str, object]) -> list[dict[str, object]]:
     return grants
 
 
-#: Crossref's update types (https://www.crossref.org/documentation/crossmark/participating-in-crossmark/)
-#: as the model's kinds. Crossref's ``relation`` types (is-review-of, is-preprint-of, is-version-of,
-#: is-replaced-by, ...) name no retraction or correction, so updates are read only from
-#: ``update-to`` (the work is the notice) and ``updated-by`` (the notices of the work, from the
-#: publisher or from Retraction Watch).
-_UPDATE_KINDS = {
-    "retraction": "retraction",
-    "partial_retraction": "partial_retraction",
-    "withdrawal": "withdrawal",
-    "removal": "removal",
-    "expression_of_concern": "expression_of_concern",
-    "correction": "correction",
-    "corrigendum": "correction",
-    "erratum": "correction",
-    "addendum": "addendum",
-    "clarification": "clarification",
-    "new_version": "new_version",
-    "new_edition": "new_version",
-}
-
-
-def _updates(work: Mapping[str, object], problems: list[tuple[str, str]] | None) -> list[dict[str, object]]:
-    """Updates from ``update-to`` (this work is the notice) and ``updated-by`` (notices of this work).
-
-    An entry whose type Crossref does not define, or without a valid DOI, is dropped with a note.
-    """
-    updates: list[dict[str, object]] = []
-    for key, direction in (("update-to", "updates"), ("updated-by", "updated_by")):
-        for index, entry in enumerate(as_list(work.get(key))):
-            if not isinstance(entry, Mapping):
-                continue  # counted by type_problems
-            path = f"{key}[{index}]"
-            kind_text = entry.get("type")
-            kind = _UPDATE_KINDS.get(kind_text.strip().lower().replace("-", "_")) if isinstance(kind_text, str) else None
-            doi = valid_doi(entry.get("DOI")) if isinstance(entry.get("DOI"), str) else None
-            if kind is None or doi is None:
-                if problems is not None:
-                    what = f"update type {cap(repr(kind_text), 40)} is not one Crossref defines" if kind is None else f"no valid DOI in {cap(repr(entry.get('DOI')), 80)}"
-                    problems.append((path, f"{what}; update dropped"))
-                continue
-            source = entry.get("source")
-            updates.append({
-                "kind": kind,
-                "direction": direction,
-                "doi": doi,
-                "citation": strip_markup(entry["label"]) if isinstance(entry.get("label"), str) and strip_markup(entry["label"]) else None,
-                "date": date_from_parts(entry.get("updated"), problems=problems, path=f"{path}.updated"),
-                "asserted_by": source.strip() if isinstance(source, str) and source.strip() else None,
-            })
-    return updates
-
-
 def work_fields(work: Mapping[str, object], problems: list[tuple[str, str]] | None = None) -> dict[str, object]:
     """Publication fields from one Crossref work object (also the shape of Crossref-made CSL-JSON).
 
@@ -396,7 +345,7 @@ def work_fields(work: Mapping[str, object], problems: list[tuple[str, str]] | No
         "language": as_text(work.get("language")),
         "grants": _grants(work),
         "references": [ref for ref in references if ref],
-        "updates": _updates(work, problems),
+        "updates": crossref_updates(work, problems),
     }
 
 

@@ -39,8 +39,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.biblio.pubmed_elements import _Values, clean_text, expand_pages, medline_update, parse_medline_date
+from ingest.biblio.pubmed_elements import _Values, clean_text, expand_pages, parse_medline_date
 from ingest.biblio.records import ParsedRecord, guarded, problems_of
+from ingest.biblio.updates import medline_update
 from kb.errors import InputFileError
 from kb.identifiers import normalize_doi, normalize_issn, normalize_nct, normalize_orcid, normalize_pmcid
 from kb.models import Publication

@@ -23,7 +23,7 @@ from kb.errors import IdentifierError, cap
 from kb.identifiers import normalize_doi, normalize_issn, normalize_nct, normalize_orcid, normalize_pmid
 from kb.models.base import normalize_partial_date
 
-__all__ = ["expand_pages", "parse_medline_date", "month_number", "clean_text", "medline_update", "UPDATE_REF_TYPES", "MEDLINE_UPDATE_TAGS"]
+__all__ = ["expand_pages", "parse_medline_date", "month_number", "clean_text"]
 
 _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -294,86 +294,6 @@ def _references(pubmed_data: Any, values: _Values) -> list[dict[str, Any]]:
             references.append({"pmid": pmid, "doi": doi, "citation": citation})
     return references
 
-
-
-#: PubMed's CommentsCorrections RefTypes that are updates: (kind, direction). "...In" (and
-#: "...For"'s partner "...In") name the notice that updates this record; "...Of", "...For" and
-#: "...From" name the publication this record, a notice, updates. Comments, citations, reprints
-#: and summaries are not updates and are not read here. MEDLINE's tags for the same are in
-#: :data:`MEDLINE_UPDATE_TAGS`.
-UPDATE_REF_TYPES: dict[str, tuple[str, str]] = {
-    "RetractionIn": ("retraction", "updated_by"),
-    "RetractionOf": ("retraction", "updates"),
-    "PartialRetractionIn": ("partial_retraction", "updated_by"),
-    "PartialRetractionOf": ("partial_retraction", "updates"),
-    "ExpressionOfConcernIn": ("expression_of_concern", "updated_by"),
-    "ExpressionOfConcernFor": ("expression_of_concern", "updates"),
-    "ErratumIn": ("correction", "updated_by"),
-    "ErratumFor": ("correction", "updates"),
-    "RetractedandRepublishedIn": ("retracted_and_republished", "updated_by"),
-    "RetractedandRepublishedFrom": ("retracted_and_republished", "updates"),
-    "CorrectedandRepublishedIn": ("corrected_and_republished", "updated_by"),
-    "CorrectedandRepublishedFrom": ("corrected_and_republished", "updates"),
-}
-
-#: The MEDLINE (.nbib) tags of the same links: ``RIN - Lancet. 2010;375(9713):445. PMID: 20137807``.
-MEDLINE_UPDATE_TAGS: dict[str, tuple[str, str]] = {
-    "RIN": UPDATE_REF_TYPES["RetractionIn"],
-    "ROF": UPDATE_REF_TYPES["RetractionOf"],
-    "PRIN": UPDATE_REF_TYPES["PartialRetractionIn"],
-    "PROF": UPDATE_REF_TYPES["PartialRetractionOf"],
-    "ECI": UPDATE_REF_TYPES["ExpressionOfConcernIn"],
-    "ECF": UPDATE_REF_TYPES["ExpressionOfConcernFor"],
-    "EIN": UPDATE_REF_TYPES["ErratumIn"],
-    "EFR": UPDATE_REF_TYPES["ErratumFor"],
-    "RRI": UPDATE_REF_TYPES["RetractedandRepublishedIn"],
-    "RRF": UPDATE_REF_TYPES["RetractedandRepublishedFrom"],
-    "CRI": UPDATE_REF_TYPES["CorrectedandRepublishedIn"],
-    "CRF": UPDATE_REF_TYPES["CorrectedandRepublishedFrom"],
-}
-
-_MEDLINE_LINK_PMID_RE = re.compile(r"\s*PMID:\s*(\S+)\s*$")
-
-
-def _updates(citation: Any, values: _Values) -> list[dict[str, Any]]:
-    """Retractions, errata and expressions of concern from the citation's CommentsCorrectionsList.
-
-    Each gives the other work's PMID (a malformed one is dropped with a problem, the update
-    kept by its citation), its RefSource as the citation, and its Note.
-    """
-    updates: list[dict[str, Any]] = []
-    for link in citation.findall("CommentsCorrectionsList/CommentsCorrections"):
-        found = UPDATE_REF_TYPES.get((link.get("RefType") or "").strip())
-        if found is None:
-            continue
-        kind, direction = found
-        path = f"updates.{len(updates)}"
-        updates.append({
-            "kind": kind,
-            "direction": direction,
-            "pmid": values.check(normalize_pmid, _text(link, "PMID"), f"{path}.pmid"),
-            "citation": _text(link, "RefSource"),
-            "note": _text(link, "Note"),
-            "asserted_by": "pubmed",
-        })
-    return updates
-
-
-def medline_update(tag: str, value: str, values: _Values, index: int) -> dict[str, Any] | None:
-    """The update a MEDLINE link line states (``RIN``, ``ECI``, ``EIN`` ...); None for other tags.
-
-    >>> medline_update("RIN", "Lancet. 2010 Feb 6;375(9713):445. PMID: 20137807", _Values(), 0)["pmid"]
-    '20137807'
-    """
-    found = MEDLINE_UPDATE_TAGS.get(tag)
-    if found is None:
-        return None
-    kind, direction = found
-    match = _MEDLINE_LINK_PMID_RE.search(value)
-    pmid = values.check(normalize_pmid, match.group(1), f"updates.{index}.pmid") if match else None
-    # 'J Made Up Trials. 2019 Mar;12(3):101-9. PMID: 99000001': the citation without its last period.
-    citation = clean_text((value[: match.start()] if match else value).rstrip().rstrip("."))
-    return {"kind": kind, "direction": direction, "pmid": pmid, "citation": citation, "asserted_by": "pubmed"}
 
 
 def _registry_ids(article: Any, values: _Values) -> list[str]:

@@ -47,7 +47,6 @@ from ingest.biblio.pubmed_elements import (
     _references,
     _registry_ids,
     _text,
-    _updates,
     _Values,
     clean_text,
     expand_pages,
@@ -55,6 +54,7 @@ from ingest.biblio.pubmed_elements import (
     parse_medline_date,
 )
 from ingest.biblio.records import ParsedRecord, guarded, problems_of
+from ingest.biblio.updates import pubmed_updates
 from kb.errors import InputFileError
 from kb.identifiers import normalize_doi, normalize_pmcid
 from kb.models import Publication
@@ -113,7 +113,7 @@ def _publication(record: Any, values: _Values) -> dict[str, Any]:
         "registry_ids": tuple(registry_ids),
         "grants": _grants(article),
         "references": _references(data, values),
-        "updates": _updates(citation, values),
+        "updates": pubmed_updates(citation, values),
     }
 
 

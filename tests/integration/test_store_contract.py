@@ -27,6 +27,8 @@ from tests.integration.servers import Server, free_port
 BACKENDS = ["embedded", "oxigraph-server", "virtuoso"]
 PUBMED = data_path("biblio_pubmed", "structured.xml")
 REMOVED = "weber-2007-mm009"
+RETRACTIONS = [("pubmed", "retracted_pubmed.xml"), ("medline", "notices.nbib"), ("crossref", "crossref_notice.json"),
+               ("findings", "retracted_findings.yaml"), ("findings", "concern_findings.yaml"), ("findings", "crossref_findings.yaml")]
 
 #: Representative parameters per template (templates not listed take none); one run per dict.
 PARAMETERS: dict[str, list[dict[str, str]]] = {
@@ -40,7 +42,8 @@ PARAMETERS: dict[str, list[dict[str, str]]] = {
     "trial_reports": [{"trial": "MM-009"}],
 }
 #: GROUP_CONCAT columns: SPARQL leaves the order of the parts open (even two embedded stores differ).
-CONCATENATED = {("publication", "sources"): " ", ("unresolved", "name"): " | ", ("unresolved", "sources"): ", "}
+CONCATENATED = {("publication", "sources"): " ", ("unresolved", "name"): " | ", ("unresolved", "sources"): ", ",
+                ("retracted_findings", "updates"): ", ", ("retracted_findings", "notices"): " | ", ("retracted_findings", "flagged_by"): ", "}
 #: Templates Virtuoso 7.2 (Debian's virtuoso-opensource) answers wrongly: expected failures, with why.
 VIRTUOSO_WRONG = {
     "adverse_events": "Virtuoso 7.2 leaves the comparator arm unbound in 3 of 11 rows (an OPTIONAL holding a FILTER) "
@@ -55,8 +58,13 @@ TIES: dict[str, set[str]] = {"embedded": {"network_edges"}, "oxigraph-server": {
 def _ingest(kb: KnowledgeBase) -> list[Any]:
     findings = kb.ingest("findings", sorted(examples_dir().glob("*.yaml")), generated_at=FIXED_TIME)
     pubmed = kb.ingest("pubmed", [PUBMED], generated_at=FIXED_TIME)
-    assert findings.ok and pubmed.ok, (findings.failed, pubmed.failed)
-    return [*findings.loaded, *pubmed.loaded]
+    reports = [findings, pubmed]
+    # Made-up retracted papers and their notices (tests/data/retraction), so that the retraction
+    # flag and retracted_findings are answered by every backend too.
+    for reader, name in RETRACTIONS:
+        reports.append(kb.ingest(reader, [data_path("retraction", name)], generated_at=FIXED_TIME))
+    assert all(report.ok for report in reports), [report.failed for report in reports]
+    return [source for report in reports for source in report.loaded]
 
 
 @pytest.fixture(scope="module")

@@ -215,7 +215,7 @@ def test_mechanisms_by_drug_or_target() -> None:
         drug="lenalidomide", drug_iri="http://purl.obolibrary.org/obo/CHEBI_63791", direction="decreased",
         aspect="abundance", mechanism=None, target="interleukin 6", target_iri="http://identifiers.org/hgnc/6018",
         system="in_vitro", source="weber-2007-mm009", doi="10.1056/nejmoa070596",
-        quote="Lenalidomide down-regulates interleukin-6 in vitro.", status="verified",
+        quote="Lenalidomide down-regulates interleukin-6 in vitro.", status="verified", retraction=None,
         finding=ID + "finding/il6mechanism00000000001",
     )
     assert run("mechanisms", {"drug": "lenalidomide"}) == [row] == run("mechanisms")
@@ -235,8 +235,8 @@ def test_trial_reports_one_row_per_source_and_analysis() -> None:
     rows = trial_reports(STORE, trial="mm-009")
     assert [tuple(row) for row in rows] == [
         ("MM-009", "2007-11-22", "10.1056/nejmoa070596", "Lenalidomide plus Dexamethasone for Relapsed Multiple Myeloma in North America",
-         "weber-2007-mm009", "interim", "data to unblinding", "2005-06"),
-        ("MM-009", "2009-11", "10.5555/followup.2009", "Long-term follow-up of MM-009", "mm009-followup", "final", "data to July 2008", "2008-07"),
+         None, "weber-2007-mm009", "interim", "data to unblinding", "2005-06"),
+        ("MM-009", "2009-11", "10.5555/followup.2009", "Long-term follow-up of MM-009", None, "mm009-followup", "final", "data to July 2008", "2008-07"),
     ]
     assert trial_reports(STORE, trial="NCT00056160") == rows
     (dex,) = trial_reports(STORE, trial="DEX-SCHEDULE")
@@ -352,6 +352,7 @@ BENIGN: dict[str, dict[str, list[str]]] = {
     "drug_evidence": {"drug": ["lenalidomide", "dexamethasone"]},
     "registry_results": {"trial": ["MM-009", "NCT00056160", "DEX-SCHEDULE"]},
     "unresolved": {"category": ["adverse_event", "drug"]},
+    "retracted_findings": {"retraction": ["retracted", "expression_of_concern"]},
 }
 HOSTILE = [
     '"', "'", '"""', "\\", '\\"', "}", "{", "} UNION { ?s ?p ?o }", '" } UNION { ?s ?p ?o } #', "') } UNION { ?s ?p ?o } #",
