@@ -22,6 +22,8 @@ from kb.extraction.rules.text import S, Sentences
 __all__ = ["find_arm_sizes", "find_total_randomized", "COUNTED"]
 
 _COUNT = r"(?<![\d.,·/%-])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\d.·%]|,\d)|\b(?i:" + WORD_NUMBER + r")\b"
+# Counts in digits only: the pair rules run over every sentence, and number words are slow to try everywhere.
+_DCOUNT = r"(?<![\d.,·/%-])(?:\d{1,3}(?:,\d{3})+|\d+)(?![\d.·%]|,\d)"
 _PEOPLE = (
     r"(?:patients|participants|subjects|children|women|men|adults|infants|individuals|people|persons|volunteers|mothers"
     r"|newborns|neonates|students|pregnancies|eyes|cases|smokers|workers|residents|users|athletes|employees|girls|boys"
@@ -67,17 +69,17 @@ _NOT_ARM = re.compile(
 _PAIR_NOUN = r"(?P<noun>(?i:" + _PEOPLE + "|" + _CLUSTERS + r"))\b"
 _AND = S + r"+(?:and|vs\.?|versus)" + S + r"+"
 # '2589 versus 2576 children', '(36 vs 36 clusters)': two counts sharing their noun.
-_SHARED_NOUN = re.compile(r"(?P<n1>" + _COUNT + r")" + _AND + r"(?P<n2>" + _COUNT + r")" + S + r"+" + _PAIR_NOUN)
+_SHARED_NOUN = re.compile(r"(?P<n1>" + _DCOUNT + r")" + _AND + r"(?P<n2>" + _DCOUNT + r")" + S + r"+" + _PAIR_NOUN)
 _PAIR_WORD = r"(?!(?:and|or|of|in|to|with|were|was|had|vs|versus|the|a|an|per|each|all)\b)[A-Za-z][\w/+\-]*"
 # '131 active treatment participants and 125 control participants', '78 IG and 67 CG patients'.
 _LABELLED_PAIR = re.compile(
-    r"(?P<n1>" + _COUNT + r")" + S + r"+(?P<l1>" + _PAIR_WORD + r"(?:" + S + r"+" + _PAIR_WORD + r"){0,2}?)(?:" + S + r"+(?i:" + _PEOPLE
-    + r"))?" + _AND + r"(?P<n2>" + _COUNT + r")" + S + r"+(?P<l2>" + _PAIR_WORD + r"(?:" + S + r"+" + _PAIR_WORD + r"){0,2}?)" + S + r"+"
+    r"(?P<n1>" + _DCOUNT + r")" + S + r"+(?P<l1>" + _PAIR_WORD + r"(?:" + S + r"+" + _PAIR_WORD + r"){0,2}?)(?:" + S + r"+(?i:" + _PEOPLE
+    + r"))?" + _AND + r"(?P<n2>" + _DCOUNT + r")" + S + r"+(?P<l2>" + _PAIR_WORD + r"(?:" + S + r"+" + _PAIR_WORD + r"){0,2}?)" + S + r"+"
     + _PAIR_NOUN
 )
 # '140 participants were randomized into each group': one count for every arm.
 _EACH = re.compile(
-    r"(?P<n>" + _COUNT + r")" + S + r"+(?:(?i:" + _PEOPLE + r")" + S + r"+)?(?:(?:were|was)" + S + r"+" + _RANDOMIZED + S
+    r"(?P<n>" + _DCOUNT + r")" + S + r"+(?:(?i:" + _PEOPLE + r")" + S + r"+)?(?:(?:were|was)" + S + r"+" + _RANDOMIZED + S
     + r"+(?:in)?to|in|per)" + S + r"+(?:each|every)" + S + r"+(?:group|arm)\b"
 )
 # A pair of counts in a sentence about events or losses counts outcomes, not arms.
