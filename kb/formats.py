@@ -19,10 +19,11 @@ __all__ = ["InputMode", "InputFormat", "INPUT_FORMATS", "input_format", "merge_r
 
 
 class InputMode(StrEnum):
-    """How records arrive: read from files, or fetched by identifier."""
+    """How records arrive: read from files, fetched by identifier, or found by a search."""
 
     file = "file"
     fetch = "fetch"
+    search = "search"  # a query run against a service (kb.living.search, entry points trial_evidence_kb.searches)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,12 @@ INPUT_FORMATS: tuple[InputFormat, ...] = (
                 "PubMed ids."),
     InputFormat("nct", InputMode.fetch, SourceKind.ctgov,
                 "Fetch studies by NCT id from the ClinicalTrials.gov API v2 and ingest them.", "NCT ids."),
+    InputFormat("pubmed-search", InputMode.search, SourceKind.pubmed,
+                "Search PubMed (NCBI ESearch with the history server, EFetch in pages) and ingest every record found.",
+                "The PubMed query."),
+    InputFormat("ctgov-search", InputMode.search, SourceKind.ctgov,
+                "Search ClinicalTrials.gov (API v2 /studies, pageToken paging) and ingest every study found.",
+                "Free-text terms (query.term)."),
 )
 
 

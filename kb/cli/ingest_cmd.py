@@ -32,6 +32,25 @@ app = typer.Typer(help="Ingest source records into the KB.", no_args_is_help=Tru
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures; no progress bar.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON summary on standard output.")]
+Extract = Annotated[bool, typer.Option("--extract", help="Also propose findings from each loaded publication's abstract, loaded as its draft source (kb extract).")]
+#: The readers and fetchers that load publications with abstracts, which --extract reads.
+_EXTRACTS = {"pubmed", "medline", "crossref", "doi", "pmid"}
+
+
+def _extract_loaded(kb: KnowledgeBase, report: LoadReport, quiet: bool) -> None:
+    """Extract the abstracts of the sources ``report`` loaded into their draft sources (kb.extraction.drafts)."""
+    from kb.extraction.drafts import extract_stored, stored_abstracts
+    from kb.extraction.plugins import get_extractor
+
+    stored = stored_abstracts(kb, "source", [source.source_id for source in report.sources()])
+    unique = list({item.node: item for item in stored}.values())
+    run = extract_stored(kb, unique, get_extractor(vocabulary=kb.vocabulary))
+    if run.report is not None:
+        report.failed.extend(run.report.failed)
+        if not quiet:
+            for source in run.report.sources():
+                stderr_console.print(f"{source.status.value:>9}  {source.source_id}  (draft, {source.triples} statements)", markup=False)
+        report.notes.append(f"extraction: {len(run.report.sources())} draft source(s) from {len(unique)} abstract(s); kb curate lists them")
 
 
 @contextmanager
@@ -217,12 +236,17 @@ def _file_command(reader_name: str, help_text: str, file_help: str) -> Callable[
         quiet: Quiet = False,
         as_json: AsJson = False,
         wait: Wait = 0.0,
+        extract: Extract = False,
     ) -> None:
+        if extract and (reader_name not in _EXTRACTS or emit is not None):
+            raise typer.BadParameter(f"--extract reads abstracts of the KB: it goes with {', '.join(sorted(_EXTRACTS))}, without --emit", param_hint="--extract")
         if emit is None:
             if output is not None:
                 raise typer.BadParameter("-o/--output goes with --emit nquads", param_hint="--output")
             with reporting_failure(as_json), reporting_interruption(as_json, files), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
                 report = kb.ingest(reader_name, files, progress=progress)
+                if extract and not report.interrupted:
+                    _extract_loaded(kb, report, quiet or as_json)
         else:
             if emit.lower() not in ("nquads", "nq"):
                 raise typer.BadParameter(f"cannot emit {emit!r}: use nquads", param_hint="--emit")
@@ -254,10 +278,15 @@ def _fetch_command(fetcher_name: str, help_text: str, id_help: str) -> Callable[
         quiet: Quiet = False,
         as_json: AsJson = False,
         wait: Wait = 0.0,
+        extract: Extract = False,
     ) -> None:
         ids = _identifiers(identifiers, from_file)
+        if extract and fetcher_name not in _EXTRACTS:
+            raise typer.BadParameter(f"--extract goes with {', '.join(sorted(_EXTRACTS))}", param_hint="--extract")
         with reporting_failure(as_json), reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
             report = kb.fetch(fetcher_name, ids, progress=progress)
+            if extract and not report.interrupted:
+                _extract_loaded(kb, report, quiet or as_json)
         _finish(report, quiet, as_json)
 
     command.__doc__ = help_text
@@ -310,5 +339,9 @@ for _row in INPUT_FORMATS:
         app.command(_row.name)(_file_command(_row.name, _row.summary, _row.argument_help))
     elif _row.name == "nct":
         app.command(_row.name)(_nct_command(_row.summary, _row.argument_help))
+    elif _row.mode is InputMode.search:
+        from kb.cli.watch_cmd import search_ingest_command  # the search commands' bodies live with kb watch
+
+        app.command(_row.name)(search_ingest_command(_row.name, _row.summary))
     else:
         app.command(_row.name)(_fetch_command(_row.name, _row.summary, _row.argument_help))

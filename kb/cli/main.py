@@ -41,6 +41,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("kb.cli.ingest_cmd", "Ingest source records into the KB."),
     "graph": ("kb.cli.graph_cmd", "Network analyses over the KB's entities."),
     "vocab": ("kb.cli.vocab_cmd", "User vocabularies: names the next ingest resolves through."),
+    "watch": ("kb.cli.watch_cmd", "Saved searches (PubMed, ClinicalTrials.gov) that kb update re-runs."),
+    "update": ("kb.cli.watch_cmd", "Re-run saved searches incrementally; print what is new, changed or gone (exit 0 nothing new, 3 news, 1 failure)."),
+    "serve": ("kb.cli.serve_cmd", "Serve the KB over HTTP: a SPARQL 1.1 endpoint (/sparql), the query catalogue as a web API (/api), a query page (/query) and evidence pages."),
+    "synthesize": ("kb.cli.synthesize_cmd", "Pool a drug's ratio estimates of one outcome across trials (log scale, inverse variance, fixed and random effects)."),
+    "extract": ("kb.cli.extract_cmd", "Propose findings (effect estimates, arm sizes, per-arm values, adverse events, mechanisms, NCT numbers) from abstracts, each with its exact text span."),
+    "curate": ("kb.cli.curate_cmd", "What is still draft, by publication: extraction proposals pending or superseded, and curated drafts."),
 }
 
 

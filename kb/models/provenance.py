@@ -27,6 +27,7 @@ class ExtractionMethod(StrEnum):
     registry_import = "registry_import"
     bibliographic_import = "bibliographic_import"
     text_extraction = "text_extraction"
+    automatic_extraction = "automatic_extraction"  # proposed by an extractor (kb extract): a draft awaiting curation
 
 
 class Agent(Record):

@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kb.rdf", "kb.store", "kb.vocab.concepts", "kb.vocab.vocabulary", "kb.vocab"),
     ("kb.formats", "kb.readers", "kb.vocab.stored"),
     ("kb.query",),
-    ("kb.ingestion", "kb.export", "kb.validate"),
+    ("kb.ingestion", "kb.export", "kb.validate", "kb.synthesis"),
     ("kb.knowledge_base",),
     ("kb.cli", "kb"),
 )
