@@ -19,11 +19,12 @@ DASH = "-\u2212\u2013\u2014\u2010\u2011\u2012"
 SPACE = r"[ \t\u00a0\u2009\u200a\u202f\u2002\u2003\u2005\u2006\u2007\u2008]"
 _DECIMAL = "[.\u00b7\u2219\u22c5]"  # point, middle dot (Lancet style) and its look-alikes
 #: An unsigned decimal number; a thousands comma is allowed only in groups of three.
-UNSIGNED = rf"(?:\d{{1,3}}(?:,\d{{3}})+(?!\d)|\d+)(?:{_DECIMAL}\d+)?|{_DECIMAL}\d+"
+#: At most 15 integer digits, so that every number a pattern matches is a finite float.
+UNSIGNED = rf"(?:(?<!\d)(?:\d{{1,3}}(?:,\d{{3}}){{1,4}}(?!\d)|\d{{1,15}}(?!\d))(?:{_DECIMAL}\d+)?|(?<!\d){_DECIMAL}\d+)"
 #: A number with an optional sign (a dash directly before it, or a sign and one space).
 SIGNED = rf"(?:[{SIGN}]{SPACE}?)?(?:{UNSIGNED})"
 
-_EXPONENT = re.compile(rf"{SPACE}?[x×\u00d7]{SPACE}?10{SPACE}?(?:\^|\*\*)?([{SIGN}]?)(\d+)")
+_EXPONENT = re.compile(rf"{SPACE}?[x×\u00d7]{SPACE}?10{SPACE}?(?:\^|\*\*)?([{SIGN}]?)(\d{{1,2}})")
 _DECIMAL_RE = re.compile(_DECIMAL)
 _SPACES_RE = re.compile(SPACE)
 

@@ -95,13 +95,17 @@ _P = re.compile(
     S + r"*\)?" + S + r"*[,;]?" + S + r"*(?:(?:[A-Za-z][\w'-]*" + S + r"+){0,6}?\()?[\[(]?" + S + r"*"
     r"(?:(?:two|one|2|1)[- ]sided" + S + r"+|stratified" + S + r"+(?:(?:two|one)[- ]sided" + S + r"+)?|adjusted" + S + r"+)?"
     r"\b[pP](?:" + S + r"*[- ]" + S + r"*values?|" + S + r"+values?)?" + S + r"*(?P<rel><=|>=|=<|≤|≥|=|<|>)" + S + r"*"
-    r"(?P<p>" + UNSIGNED + r"(?:" + S + r"?[x×]" + S + r"?10" + S + r"?[\^]?[" + DASH + r"]?\d+)?)"
+    r"(?P<p>" + UNSIGNED + r"(?:" + S + r"?[x×]" + S + r"?10" + S + r"?[\^]?[" + DASH + r"]?\d{1,2}(?!\d))?)"
 )
 _REL = {"=": "=", "<": "<", ">": ">", "<=": "<=", "=<": "<=", "≤": "<=", ">=": ">=", "≥": ">="}
 # Words that mean a following number-with-CI is a per-arm or within-group figure, not an estimate.
 _WITHIN = re.compile(r"(?i)\b(?:median|mean|average|rate|incidence|proportion|percent|prevalence|score|level|concentration|survival|change)")
 _DIFFERENCE = re.compile(r"(?i)\bdiffer|\bbetween\b.+\band\b|\bcompared" + S + r"+(?:with|to)\b")
 _OUTCOME_FOR = re.compile(r"(?i)^\W*(?:for|of|in)" + S + r"+(?P<o>[^,;:=]{2,80}?)" + S + r"+(?:was|were|is|of|=|:|,)?" + S + r"*$")
+
+
+#: How far back in its sentence a rule looks (bounded, so that a text without sentence ends stays linear).
+_LOOK_BACK = 300
 
 
 @dataclass
@@ -121,8 +125,7 @@ class _Found:
 
 def _tail(text: str, found: _Found, pos: int, sentence_end: int) -> _Found:
     """Read the CI and p-value after the value ending at ``pos`` into ``found``."""
-    window = text[: sentence_end]
-    ci_match = _CI.match(window, pos)
+    ci_match = _CI.match(text, pos, sentence_end)
     if ci_match:
         lo, hi = parse_number(ci_match.group("lo")), parse_number(ci_match.group("hi"))
         level_text = ci_match.group("level") or ci_match.group("level2")
@@ -130,7 +133,7 @@ def _tail(text: str, found: _Found, pos: int, sentence_end: int) -> _Found:
         found.ci = (min(lo, hi), max(lo, hi), level)
         pos = ci_match.end()
     else:
-        bare = _BARE_CI.match(window, pos)
+        bare = _BARE_CI.match(text, pos, sentence_end)
         if bare:
             lo, hi = parse_number(bare.group("lo")), parse_number(bare.group("hi"))
             lo, hi = min(lo, hi), max(lo, hi)
@@ -138,7 +141,7 @@ def _tail(text: str, found: _Found, pos: int, sentence_end: int) -> _Found:
             if lo <= found.value <= hi and (lo, hi) != (found.value, found.value):
                 found.ci = (lo, hi, None)
                 pos = bare.end()
-    p_match = _P.match(window, pos)
+    p_match = _P.match(text, pos, sentence_end)
     if p_match:
         found.p = (_REL[p_match.group("rel")], parse_number(p_match.group("p")))
         pos = p_match.end()
@@ -165,9 +168,8 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
         if adjectives:
             label_start = adjectives.start()
         _, sentence_end = sentences.bounds(name.start())
-        window = text[:sentence_end]
-        tight = _TIGHT.match(window, name.end())
-        match = tight or _LOOSE.match(window, name.end())
+        tight = _TIGHT.match(text, name.end(), sentence_end)
+        match = tight or _LOOSE.match(text, name.end(), sentence_end)
         if not match:
             continue
         found = _Found(
@@ -215,7 +217,7 @@ def _within_group(text: str, sentences: Sentences, found: _Found) -> bool:
     if found.label and re.search(r"(?i)between|\bmean\b|MD", found.label):
         return False
     sentence_start, _ = sentences.bounds(found.start)
-    before = text[sentence_start: found.start]
+    before = text[max(sentence_start, found.start - _LOOK_BACK): found.start]
     return bool(_WITHIN_CUES.search(before)) and not re.search(r"(?i)\bbetween\b", before)
 
 
@@ -282,7 +284,7 @@ def _outcome(text: str, sentences: Sentences, found: _Found) -> tuple[str, Span]
             base = found.start + len(found.label or "") + match.start("o")
             return match.group("o"), Span.of(text, base, base + len(match.group("o")))
     sentence_start, _ = sentences.bounds(found.start)
-    before = text[sentence_start: found.start]
+    before = text[max(sentence_start, found.start - _LOOK_BACK): found.start]
     match = re.search(r"([A-Za-z][\w'’/+\- ]{2,60}?)" + S + r"*[(\[]" + S + r"*$", before)
     if match:
         start = sentence_start + match.start(1)
@@ -300,7 +302,7 @@ _ARMS = re.compile(
 
 def _arms(text: str, sentences: Sentences, found: _Found) -> tuple[str, ...]:
     sentence_start, _ = sentences.bounds(found.start)
-    match = _ARMS.search(text[sentence_start: found.start] + found.connector)
+    match = _ARMS.search(text[max(sentence_start, found.start - _LOOK_BACK): found.start] + found.connector)
     return (match.group("a"), match.group("b")) if match else ()
 
 

@@ -43,7 +43,7 @@ _LEADING = re.compile(r"^(?:(?:and|but|or|the|with|while|whereas|respectively)\b
 
 def _outcome(text: str, sentence_start: int, value_start: int) -> str | None:
     """The clause before the values, without its verb: 'Median overall survival was 15.3 vs' -> 'Median overall survival'."""
-    before = text[sentence_start:value_start]
+    before = text[max(sentence_start, value_start - 200): value_start]
     before = before[: _CLAUSE_END.search(before).start()]  # type: ignore[union-attr]  # the pattern matches the empty string
     clause = re.split(r"[,;:()\[\]]", before)[-1]
     words = _LEADING.sub("", clause.strip()).split()[-8:]
