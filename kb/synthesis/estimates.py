@@ -106,6 +106,6 @@ def _estimate(record: dict[str, Any], reported: dict[str, Any], inverted: bool, 
         reported_arm=reported["arm"], reported_reference_arm=reported["reference_arm"], reported_estimate=reported["estimate"],
         reported_ci_lower=reported["ci_lower"], reported_ci_upper=reported["ci_upper"],
         doi=record["doi"], pmid=record["pmid"], title=record["title"], journal=record["journal"], date=record["date"],
-        first_author=record["first_author"], quote=record["quote"], location=record["location"],
+        quote=record["quote"], location=record["location"],
         arm_receives=bool(record["arm_receives"]), reference_receives=bool(record["reference_receives"]),
     )

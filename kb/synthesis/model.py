@@ -61,7 +61,6 @@ class Estimate:
     title: str | None
     journal: str | None
     date: str | None
-    first_author: str | None
     quote: str | None
     location: str | None
     arm_receives: bool
@@ -76,18 +75,14 @@ class Estimate:
 
     @property
     def citation(self) -> str:
-        """A short citation: first author and year, journal; else the title; else the source id.
+        """A short citation: the journal and year; else the title; else the source id.
 
-        >>> e = _example(first_author="Weber", date="2007-11-22", journal="N Engl J Med")
-        >>> e.citation
-        'Weber 2007, N Engl J Med'
-        >>> _example(journal="Blood", date="2007").citation
-        'Blood 2007'
+        >>> _example(date="2007-11-22", journal="N Engl J Med").citation
+        'N Engl J Med 2007'
+        >>> _example(title="[Synthetic report]").citation
+        '[Synthetic report]'
         """
         year = (self.date or "")[:4]
-        if self.first_author:
-            head = f"{self.first_author} {year}".strip()
-            return f"{head}, {self.journal}" if self.journal else head
         if self.journal:
             return f"{self.journal} {year}".strip()
         return self.title or self.source

@@ -13,7 +13,7 @@ on paper (below, to 4-6 decimals) and the test checks both.
   1.295 (1.040-1.614): inverted to 0.7722 (0.6196-0.9615); y = -ln 1.295 = -0.258511,
   se = (ln 1.614 - ln 1.040) / 3.919928 = 0.112118. The only estimate with a CI: pooled alone,
   fixed = random = exp(-0.258511) = 0.7722, 95% CI exp(-0.258511 -+ 1.959964 x 0.112118) = 0.6199-0.9620.
-- MM-009 (Weber 2007): HR 0.44 with no CI: listed, not pooled.
+- MM-009 (Weber et al., N Engl J Med 2007): HR 0.44 with no CI: listed, not pooled.
 - Leukemia 2009, pooled MM-009 + MM-010: a p-value (0.045) and no hazard ratio: listed, not pooled.
 
 **Constructed case**: the examples plus the synthetic reports of ``synthesis_cases.py``. Pooled
