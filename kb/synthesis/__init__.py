@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from kb.query.rows import QueryTarget
 
 __all__ = [
-    "synthesize", "forest_plot", "Synthesis", "Estimate", "Excluded", "Pooled", "Heterogeneity",
+    "synthesize", "forest_plot", "ratio_outcomes", "Synthesis", "Estimate", "Excluded", "Pooled", "Heterogeneity",
     "ROW_COLUMNS", "METHODS", "SELECT_RULES", "RATIO_MEASURES",
 ]
 
@@ -108,6 +108,29 @@ def synthesize(
         notes.append(f"estimates reported the other way round (comparator against {drug_label}) were inverted before pooling")
     return Synthesis(drug_label, drug_iri, outcome_label, outcome_iri, measure, method, select, included, excluded,
                      result.fixed, result.random, result.heterogeneity, notes)
+
+
+def ratio_outcomes(kb: QueryTarget, drug: str) -> list[tuple[str, str]]:
+    """The (outcome, measure) pairs with at least one ratio estimate in ``drug``'s trials, sorted:
+    what a drug page can call :func:`synthesize` on (read with the ``outcome_results`` template).
+
+    >>> from kb import KnowledgeBase
+    >>> from kb.paths import examples_dir
+    >>> kb = KnowledgeBase.memory()
+    >>> _ = kb.ingest("findings", sorted(examples_dir().glob("*.yaml")))
+    >>> ratio_outcomes(kb, "lenalidomide")
+    [('overall survival', 'hazard_ratio')]
+
+    :raises UnknownTermError: for a drug no vocabulary of the KB knows.
+    """
+    from kb.query import run_template
+
+    found = {
+        (row.outcome, row.statistic)
+        for row in run_template(kb, "outcome_results", {"drug": drug})
+        if row.kind == "comparison" and row.statistic in RATIO_MEASURES and row.value is not None and row.outcome
+    }
+    return sorted(found)
 
 
 def forest_plot(result: Synthesis, fmt: str = "svg") -> bytes:
