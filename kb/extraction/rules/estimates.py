@@ -100,6 +100,9 @@ _P = re.compile(
 _REL = {"=": "=", "<": "<", ">": ">", "<=": "<=", "=<": "<=", "≤": "<=", ">=": ">=", "≥": ">="}
 # Words that mean a following number-with-CI is a per-arm or within-group figure, not an estimate.
 _WITHIN = re.compile(r"(?i)\b(?:median|mean|average|rate|incidence|proportion|percent|prevalence|score|level|concentration|survival|change)")
+_CONTRAST = re.compile(
+    r"(?i)\b(?:compared" + S + r"+(?:with|to)|versus|vs\.?|than|over)" + S + r"+(?:the" + S + r"+)?[A-Za-z][^()\d;.]{0,50}?" + S + r"*\(" + S + r"*$"
+)
 _DIFFERENCE = re.compile(r"(?i)\bdiffer|\bbetween\b.+\band\b|\bcompared" + S + r"+(?:with|to)\b")
 _OUTCOME_FOR = re.compile(r"(?i)^\W*(?:for|of|in)" + S + r"+(?P<o>[^,;:=]{2,80}?)" + S + r"+(?:was|were|is|of|=|:|,)?" + S + r"*$")
 
@@ -267,7 +270,10 @@ def _unnamed(text: str, sentences: Sentences, named: list[_Found]) -> list[_Foun
             found.measure = previous[-1].measure
         else:
             before = text[max(sentence_start, found.start - 160): found.start]
-            if not _DIFFERENCE.search(before) or _WITHIN.search(before[-60:]) or not before.rstrip().endswith(("(", ":", ",")):
+            # 'X compared with placebo (0.73 points; 95% CI ...)': the bracket right after the comparison holds its difference.
+            contrast = _CONTRAST.search(before)
+            opened = re.search(r"(?:[(:,]|\((?:e\.g\.|i\.e\.))" + S + r"*$", before)
+            if not contrast and (not _DIFFERENCE.search(before) or _WITHIN.search(before[-60:]) or not opened):
                 continue
             found.measure, found.confidence = Measure.mean_difference, 0.6
         if _plausible(found):

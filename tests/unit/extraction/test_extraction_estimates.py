@@ -50,6 +50,23 @@ def test_a_difference_with_its_standard_error() -> None:
     assert estimate.span.quote.startswith("difference 0·16 (SE 0·11")
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Nausea scores improved more with drug X compared with placebo (0.73 points; 95% CI 0.21 to 1.25).", 0.73),
+        ("The difference was not significant with other methods (e.g. 0.38; 95% CI -0.08 to 0.84).", 0.38),
+    ],
+)
+def test_an_unnamed_difference_in_a_comparison(text: str, value: float) -> None:
+    estimate = _only(text)
+    assert (estimate.measure, estimate.value) == (Measure.mean_difference, value)
+
+
+def test_a_median_after_a_comparison_is_not_a_difference() -> None:
+    text = "Median survival was 10.1 months with drug X compared with 8.2 months (95% CI 6.0 to 10.4) with placebo."
+    assert EXTRACT.extract(text).estimates == ()
+
+
 def test_a_list_continues_its_measure() -> None:
     text = "The hazard ratio was 1.10 (95% CI 0.70 to 1.70) in women, and 0.90 (95% CI 0.60 to 1.30) in men."
     estimates = EXTRACT.extract(text).estimates
