@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from kb.extraction.model import EffectEstimate, Measure, Span
 from kb.extraction.numbers import DASH, SIGNED, UNSIGNED, parse_number
-from kb.extraction.rules.text import S, Sentences, balance_end
+from kb.extraction.rules.text import S, Sentences, balance_end, clause_before
 
 __all__ = ["find_estimates"]
 
@@ -290,12 +290,10 @@ def _outcome(text: str, sentences: Sentences, found: _Found) -> tuple[str, Span]
             base = found.start + len(found.label or "") + match.start("o")
             return match.group("o"), Span.of(text, base, base + len(match.group("o")))
     sentence_start, _ = sentences.bounds(found.start)
-    before = text[max(sentence_start, found.start - _LOOK_BACK): found.start]
-    match = re.search(r"([A-Za-z][\w'’/+\- ]{2,60}?)" + S + r"*[(\[]" + S + r"*$", before)
-    if match:
-        start = sentence_start + match.start(1)
-        return match.group(1), Span.of(text, start, start + len(match.group(1)))
-    return None
+    bounds = clause_before(text, max(sentence_start, found.start - _LOOK_BACK), found.start, subject=True)
+    if bounds is None:
+        return None
+    return text[bounds[0]: bounds[1]], Span.of(text, *bounds)
 
 
 _ARMS = re.compile(

@@ -64,3 +64,48 @@ def balance_end(text: str, start: int, end: int) -> int:
         else:
             break
     return end
+
+
+_CLAUSE_TAIL = re.compile(r"(?:\s|\(|\[|:|=|\b(?:was|were|is|are|of|at|reached|by)\b)*$", re.IGNORECASE)
+_LEADING = re.compile(r"^(?:(?:and|but|or|with|while|whereas|respectively|however|also)\b\s*)+", re.IGNORECASE)
+_VERB = re.compile(r"\s\b(?:was|were|is|are|did|does|had|has|have|showed|reached|improved|decreased|increased|declined|differed)\b", re.IGNORECASE)
+_ARM_PHRASE = re.compile(r"(?i)^(?:in|for|with)\s+(?:the\s+)?\S+(?:\s+\S+){0,4}\s+(?:groups?|arms?)$|^(?:in|for|with)\s")
+
+
+# Clauses that hold figures or comparisons, or only filler words, name no outcome.
+_NOT_A_PHRASE = re.compile(r"(?i)%|\b(?:versus|vs)\b|^(?:was|were|is|are)\b")
+_EMPTY_WORDS = frozenset(
+    "there the this it an a these that which difference differences adjusted effect effects overall result results "
+    "analysis analyses significantly significant not".split()
+)
+
+
+def clause_before(text: str, start: int, end: int, *, subject: bool = False) -> tuple[int, int] | None:
+    """The clause of ``text[start:end]`` that ends at ``end`` (after the last , ; : or bracket), as (start, end).
+
+    Trailing linking words ('was', 'of', '(') and leading conjunctions are dropped; with
+    ``subject``, a clause with a verb is cut to what precedes the verb ('Median OS was 10 vs').
+    None when nothing is left or what is left names an arm ('in the placebo group').
+    """
+    before = text[start:end]
+    before = before[: _CLAUSE_TAIL.search(before).start()]  # type: ignore[union-attr]  # matches the empty string
+    cut = max(before.rfind(c) for c in ",;:()[]\n")
+    first = cut + 1
+    # Do not start inside a word: the window may have cut one.
+    while first < len(before) and first > 0 and before[first - 1].isalnum() and before[first].isalnum():
+        first += 1
+    clause = before[first:]
+    lead = _LEADING.match(clause.lstrip())
+    offset = len(clause) - len(clause.lstrip()) + (lead.end() if lead else 0)
+    clause = clause[offset:]
+    if subject:
+        verb = _VERB.search(clause)
+        if verb and verb.start() > 0:
+            clause = clause[: verb.start()]
+    clause = clause.rstrip()
+    if not clause or _ARM_PHRASE.search(clause) or not re.search(r"[A-Za-z]{2}", clause) or _NOT_A_PHRASE.search(clause):
+        return None
+    if all(word.lower() in _EMPTY_WORDS for word in re.findall(r"[A-Za-z]+", clause)):
+        return None
+    begin = start + first + offset
+    return begin, begin + len(clause)
