@@ -127,7 +127,8 @@ def run(
     wait: Wait = 0.0,
 ) -> None:
     """Propose findings from abstracts: publications in the KB (--doi, --pmid, --all; loaded as drafts) or files (printed)."""
-    from kb.extraction.drafts import Draft, draft_document, extract_stored, stored_abstracts
+    from kb.extraction.curation import extract_stored, stored_abstracts
+    from kb.extraction.drafts import Draft, draft_document
     from kb.extraction.findings_files import write_findings_files
     from kb.extraction.plugins import get_extractor
 

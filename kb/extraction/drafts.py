@@ -25,12 +25,10 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 from pydantic import ValidationError
 
 from kb.extraction.model import (
-    METHOD, AdverseEventRate, ArmValues, EffectEstimate, Extraction, Extractor, Measure, MechanismStatement, Span,
+    METHOD, AdverseEventRate, ArmValues, EffectEstimate, Extraction, Measure, MechanismStatement, Span,
 )
 from kb.models import (
     AdverseEventResult, Agent, Arm, ArmEventCount, ArmMeasurement, Comparison, CurationStatus, EffectMeasure,
@@ -38,11 +36,7 @@ from kb.models import (
     SourceInfo, Statistic, Trial,
 )
 
-if TYPE_CHECKING:
-    from kb.ingestion import LoadReport
-    from kb.knowledge_base import KnowledgeBase
-
-__all__ = ["Draft", "StoredAbstract", "ExtractRun", "stored_abstracts", "extract_stored", "draft_source_id", "draft_document", "UNNAMED_OUTCOME", "TRIAL_KEY", "LOCATION"]
+__all__ = ["Draft", "draft_source_id", "draft_document", "UNNAMED_OUTCOME", "TRIAL_KEY", "LOCATION"]
 
 #: The outcome of an estimate whose outcome the text does not name near it.
 UNNAMED_OUTCOME = "outcome not named in the text"
@@ -312,113 +306,3 @@ def draft_document(extraction: Extraction, publication: Publication, *, origin: 
 def drafts_for(pairs: Iterable[tuple[Extraction, Publication, str | None]]) -> list[Draft]:
     """:func:`draft_document` of each (extraction, publication, origin)."""
     return [draft_document(extraction, publication, origin=origin) for extraction, publication, origin in pairs]
-
-
-# -- reading abstracts from the KB and loading drafts ---------------------------------------------
-
-@dataclass(frozen=True)
-class StoredAbstract:
-    """A publication's abstract as one source stores it (``dcterms:abstract``), with the publication's ids."""
-
-    publication: Publication
-    text: str
-    origin: str
-    node: str
-
-
-_PREFIXES = """PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX fabio: <http://purl.org/spar/fabio/>
-PREFIX prism: <http://prismstandard.org/namespaces/basic/2.0/>
-PREFIX tekb: <https://w3id.org/trial-evidence-kb/ontology#>
-"""
-_SELECT = """SELECT ?publication ?abstract ?source ?kind (MIN(?doi) AS ?a_doi) (MIN(?pmid) AS ?a_pmid) (MIN(?title) AS ?a_title)
-       (GROUP_CONCAT(DISTINCT ?nct; separator=" ") AS ?ncts)
-WHERE {
-"""
-_BODY = """  GRAPH ?g { ?publication dcterms:abstract ?abstract }
-  ?g tekb:sourceId ?source .
-  OPTIONAL { ?g tekb:sourceKind ?kind }
-  OPTIONAL { ?publication prism:doi ?doi }
-  OPTIONAL { ?publication fabio:hasPubMedId ?pmid }
-  OPTIONAL { ?publication dcterms:title ?title }
-  OPTIONAL { ?publication tekb:registryId ?nct }
-}
-GROUP BY ?publication ?abstract ?source ?kind
-ORDER BY ?publication ?source
-"""
-#: The selecting pattern of each way of naming publications; the value is bound, never written in.
-_SELECTORS = {
-    "all": "",
-    "doi": "  ?publication prism:doi ?want .\n",
-    "pmid": "  ?publication fabio:hasPubMedId ?want .\n",
-    "source": "  ?g tekb:sourceId ?want .\n",
-}
-#: Which source's abstract is read when several sources give one: the bibliographic records first.
-_KIND_ORDER = ("pubmed", "medline", "crossref", "csl", "ris", "bibtex", "findings")
-
-
-def stored_abstracts(kb: KnowledgeBase, by: str = "all", values: Sequence[str] = ()) -> list[StoredAbstract]:
-    """The abstract of each publication named (``by`` ``doi``, ``pmid`` or ``source`` id; ``all``): one per publication.
-
-    :raises KBError: for a malformed DOI or PMID.
-    """
-    import pyoxigraph as ox
-
-    from kb.errors import KBError
-    from kb.identifiers import normalize_doi, normalize_pmid
-
-    query = _PREFIXES + _SELECT + _SELECTORS[by] + _BODY
-    rows = []
-    normalize = {"doi": normalize_doi, "pmid": normalize_pmid}.get(by, str)
-    for value in values if by != "all" else [None]:
-        bindings = {}
-        if value is not None:
-            try:
-                bindings["want"] = ox.Literal(normalize(value))
-            except ValueError as error:
-                raise KBError(f"{by} {value!r}: {error}") from error
-        result = kb.sparql(query, bindings)
-        rows.extend(result.rows)  # type: ignore[union-attr]  # a SELECT gives rows
-    chosen: dict[str, tuple[tuple[int, str], StoredAbstract]] = {}
-    for publication, abstract, source, kind, doi, pmid, title, ncts in rows:
-        rank = (_KIND_ORDER.index(kind.value) if kind is not None and kind.value in _KIND_ORDER else len(_KIND_ORDER), source.value)
-        held = chosen.get(publication.value)
-        if held is not None and held[0] <= rank:
-            continue
-        record = Publication(
-            doi=doi.value if doi is not None else None, pmid=pmid.value if pmid is not None else None,
-            title=title.value if title is not None else None, registry_ids=tuple(ncts.value.split()) if ncts is not None else (),
-        )
-        chosen[publication.value] = (rank, StoredAbstract(record, abstract.value, source.value, publication.value))
-    return [item for _, item in chosen.values()]
-
-
-@dataclass
-class ExtractRun:
-    """What extracting publications of a KB did: the drafts, the load report, the draft sources removed."""
-
-    drafts: list[Draft]
-    report: LoadReport | None
-    emptied: list[str] = field(default_factory=list)
-
-
-def extract_stored(kb: KnowledgeBase, abstracts: Sequence[StoredAbstract], extractor: Extractor, *, load: bool = True) -> ExtractRun:
-    """Extract each stored abstract and (``load``) write its draft source, replacing the previous one.
-
-    A publication in which nothing is found has no draft source: an older one (an earlier
-    extractor version's) is removed, so the KB holds the newest extraction only.
-    """
-    drafts = [
-        draft_document(extractor.extract(item.text, text_id=item.origin), item.publication, origin=item.origin)
-        for item in abstracts
-    ]
-    if not load:
-        return ExtractRun(drafts, None)
-    kept = [d for d in drafts if d.count or d.document.trials]
-    emptied = []
-    for draft in drafts:
-        if draft not in kept and kb.store.has_graph(kb.source_graph(draft.source_id)):
-            kb.remove_source(draft.source_id)
-            emptied.append(draft.source_id)
-    report = kb.load([(None, draft.document) for draft in kept])
-    return ExtractRun(drafts, report, emptied)

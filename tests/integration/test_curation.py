@@ -1,0 +1,92 @@
+"""The curation loop: drafts -> findings file -> edited -> ingested as manual_curation -> the drafts are superseded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from kb import KnowledgeBase
+from kb.extraction.curation import draft_summary
+from kb.extraction.curation import extract_stored, stored_abstracts
+from kb.extraction.findings_files import write_findings_files
+from kb.extraction.rules import RuleBasedExtractor
+from kb.models import AbstractSection, FindingsDocument, Publication, SourceInfo, SourceKind
+
+ABSTRACT = (
+    "In this trial (NCT00056160), 353 patients were randomized to lenalidomide plus dexamethasone (n=177) or placebo plus "
+    "dexamethasone (n=176). Overall survival was longer with lenalidomide (hazard ratio, 0.44; 95% CI, 0.30 to 0.65; P<0.001). "
+    "Grade 3 or 4 neutropenia (41.2% vs. 4.6%) was more frequent."
+)
+DOI = "10.1000/curation-test"
+
+
+def _kb_with_paper() -> KnowledgeBase:
+    kb = KnowledgeBase.memory()
+    paper = Publication(doi=DOI, pmid="12345678", title="A trial", abstract=(AbstractSection(label="RESULTS", text=ABSTRACT),))
+    kb.load([(None, FindingsDocument(source=SourceInfo(id="pubmed-pmid-12345678", kind=SourceKind.pubmed, publication=paper)))])
+    return kb
+
+
+def _extract(kb: KnowledgeBase, **kwargs: bool) -> object:
+    return extract_stored(kb, stored_abstracts(kb, "doi", [DOI]), RuleBasedExtractor(), **kwargs)
+
+
+def test_a_findings_file_edited_and_ingested_supersedes_the_drafts(tmp_path: Path) -> None:
+    kb = _kb_with_paper()
+    run = _extract(kb)
+    [draft] = run.drafts  # type: ignore[attr-defined]
+    assert draft.source_id == "extraction-pmid-12345678"
+    [before] = draft_summary(kb)
+    assert before.pending["outcome_result"] >= 1 and before.pending["adverse_event"] == 1 and before.superseded == 0
+
+    # The drafts keep their spans: the trial is the stated NCT number's, with the arms as written.
+    stored = stored_abstracts(kb, "doi", [DOI])[0].text
+    for row in kb.query("drafts", method="automatic_extraction"):
+        assert stored[row.quote_start:row.quote_end] == row.quote
+    trial = draft.document.trials[0]
+    assert trial.registry_ids == ("NCT00056160",) and trial.enrollment == 353
+    assert {(arm.label, arm.n_randomized) for arm in trial.arms} >= {("lenalidomide plus dexamethasone", 177), ("placebo plus dexamethasone", 176)}
+
+    [written] = write_findings_files([(draft, "pubmed-pmid-12345678")], tmp_path)
+    data = yaml.safe_load(written.path.read_text(encoding="utf-8"))
+    assert data["source"]["id"] == "curated-pmid-12345678" and data["source"]["method"] == "manual_curation"
+    # the curator checks the figures, corrects one and verifies the file
+    data["source"]["status"] = "verified"
+    data["source"]["agent"] = {"name": "A Curator"}
+    estimate = next(r for r in data["outcome_results"] if r.get("comparisons"))
+    assert estimate["comparisons"][0]["estimate"] == 0.44
+    estimate["comparisons"][0]["estimate"] = 0.45
+    written.path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    FindingsDocument.model_validate(data)  # still a valid findings document
+    report = kb.ingest("findings", [written.path])
+    assert report.ok, report.failed
+
+    [after] = draft_summary(kb)
+    assert sum(after.pending.values()) == 0
+    assert after.superseded == sum(before.pending.values()) and after.superseded_by == {"curated-pmid-12345678"}
+    assert draft_summary(kb, pending_only=True) == []
+    # nothing was deleted: the proposals are still there, each naming what supersedes it
+    proposals = kb.query("drafts", method="automatic_extraction")
+    assert proposals and {row.superseded_by for row in proposals} == {"curated-pmid-12345678"}
+    # re-extracting is idempotent and the curated source still supersedes
+    again = _extract(kb)
+    assert [s.status.value for s in again.report.sources()] == ["unchanged"]  # type: ignore[attr-defined]
+    assert sum(draft_summary(kb)[0].pending.values()) == 0
+    # the corrected figure and the superseded proposal are no conflict
+    assert kb.query("conflicts") == []
+
+
+def test_a_curated_source_without_a_kind_leaves_that_kind_pending(tmp_path: Path) -> None:
+    kb = _kb_with_paper()
+    [draft] = _extract(kb).drafts  # type: ignore[attr-defined]
+    [written] = write_findings_files([(draft, None)], tmp_path)
+    data = yaml.safe_load(written.path.read_text(encoding="utf-8"))
+    data.pop("adverse_events")  # the curator curates the outcomes only
+    written.path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert kb.ingest("findings", [written.path]).ok
+    [summary] = draft_summary(kb)
+    assert dict(summary.pending) == {"adverse_event": 1}
+    # an existing file is kept unless asked to overwrite it
+    [kept] = write_findings_files([(draft, None)], tmp_path)
+    assert not kept.written and "adverse_events" not in yaml.safe_load(kept.path.read_text(encoding="utf-8"))
