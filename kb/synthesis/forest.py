@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import threading
 from typing import TYPE_CHECKING
 
 from kb.errors import ParameterError
@@ -25,6 +26,9 @@ __all__ = ["FORMATS", "forest_plot", "direction_labels"]
 
 #: The image formats :func:`forest_plot` writes.
 FORMATS: tuple[str, ...] = ("svg", "png")
+#: matplotlib's rcParams (read while saving) are process-wide: one drawing at a time, so a server's
+#: threads do not swap each other's SVG settings.
+_DRAWING = threading.Lock()
 _MAX_LEFT_OUT = 8  # footnotes listing the estimates left out; the rest are counted
 #: Tick sets for the log axis, densest first: the first with at most 8 ticks in the axis' range is used.
 _TICK_LEVELS: tuple[tuple[float, ...], ...] = (
@@ -72,7 +76,14 @@ def forest_plot(result: Synthesis, fmt: str = "svg") -> bytes:
     """
     if fmt not in FORMATS:
         raise ParameterError(f"the forest plot is written as {' or '.join(FORMATS)}, not {fmt!r}")
+    with _DRAWING:
+        return _draw(result, fmt)
+
+
+def _draw(result: Synthesis, fmt: str) -> bytes:
+    """The drawing itself (:func:`forest_plot` holds the lock)."""
     import matplotlib
+
     # A Figure made without pyplot: no global figure state (safe in a server's threads) and no
     # backend switch in the caller's process; savefig draws PNG with Agg and SVG with the SVG backend.
     from matplotlib.figure import Figure
@@ -179,7 +190,8 @@ def _estimate_row(left: Axes, axis: Axes, right: Axes, estimate: Estimate, y: fl
     axis.plot([estimate.ci_lower, estimate.ci_upper], [y, y], color="black", linewidth=1.1, zorder=2)
     axis.plot([estimate.estimate], [y], marker="s", markersize=size, color="black",
               markerfacecolor="white" if draft else "black", markeredgewidth=1.2, zorder=3)
-    right.text(0.02, y, _interval(estimate.estimate, estimate.ci_lower, estimate.ci_upper), fontsize=8.5, va="center")
+    level = "" if estimate.ci_level in (None, 0.95) else f" [{estimate.ci_level:.0%} CI]"  # the column is headed 95%
+    right.text(0.02, y, _interval(estimate.estimate, estimate.ci_lower, estimate.ci_upper) + level, fontsize=8.5, va="center")
     random = f"{estimate.weight_random:.1f}%" if estimate.weight_random is not None else "-"
     right.text(0.66, y, f"{weight:.1f}% / {random}", fontsize=8, va="center")
 
