@@ -287,8 +287,10 @@ def _outcome(text: str, sentences: Sentences, found: _Found) -> tuple[str, Span]
     if found.label is not None:
         match = _OUTCOME_FOR.match(found.connector)
         if match:
+            # 'for overall survival with drug X versus placebo': the arms are not the outcome.
+            outcome = re.split(r"\s+(?:with|versus|vs\.?|in\s+the|among|compared)\s", match.group("o"), maxsplit=1)[0]
             base = found.start + len(found.label or "") + match.start("o")
-            return match.group("o"), Span.of(text, base, base + len(match.group("o")))
+            return outcome, Span.of(text, base, base + len(outcome))
     sentence_start, _ = sentences.bounds(found.start)
     bounds = clause_before(text, max(sentence_start, found.start - _LOOK_BACK), found.start, subject=True)
     if bounds is None:
@@ -304,10 +306,21 @@ _ARMS = re.compile(
 )
 
 
+_BETWEEN = re.compile(
+    r"(?i)\bbetween" + S + r"+(?:the" + S + r"+)?(?P<a>[A-Za-z][\w/+\-]*(?:" + S + r"+(?!and\b)[\w/+\-]+){0,3}?)" + S + r"+and" + S
+    + r"+(?:the" + S + r"+)?(?P<b>[A-Za-z][\w/+\-]*(?:" + S + r"+(?!groups?\b|arms?\b)[\w/+\-]+){0,3}?)" + S + r"+(?:groups?|arms?)\b"
+)
+
+
 def _arms(text: str, sentences: Sentences, found: _Found) -> tuple[str, ...]:
+    """Experimental then comparator arm, when the clause names them: 'with X versus Y', 'between the X and Y groups'."""
     sentence_start, _ = sentences.bounds(found.start)
-    match = _ARMS.search(text[max(sentence_start, found.start - _LOOK_BACK): found.start] + found.connector)
-    return (match.group("a"), match.group("b")) if match else ()
+    context = text[max(sentence_start, found.start - _LOOK_BACK): found.start] + found.connector
+    matches = [m for regex in (_ARMS, _BETWEEN) for m in regex.finditer(context)]
+    if not matches:
+        return ()
+    last = max(matches, key=lambda m: m.end())  # the comparison nearest the estimate
+    return (last.group("a"), last.group("b"))
 
 
 def find_estimates(text: str, sentences: Sentences) -> list[EffectEstimate]:

@@ -100,5 +100,10 @@ def test_ratio_needs_a_positive_value() -> None:
 def test_outcome_and_arms_are_named_when_written() -> None:
     text = "The hazard ratio for overall survival with drug X versus placebo was 0.44 (95% CI 0.30 to 0.65)."
     estimate = _only(text)
-    assert estimate.outcome is not None and "overall survival" in estimate.outcome
+    assert estimate.outcome == "overall survival" and estimate.arms == ("drug X", "placebo")
     assert estimate.outcome_span is not None and text[estimate.outcome_span.start: estimate.outcome_span.end] == estimate.outcome
+
+
+def test_arms_between_groups() -> None:
+    text = "There was no difference between the SP and CQ/SP groups (OR, 1.32; 95% CI, 0.70-2.50)."
+    assert _only(text).arms == ("SP", "CQ/SP")
