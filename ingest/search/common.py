@@ -50,11 +50,15 @@ class Transport:
 
 
 def check_page_size(value: int | None, default: int, maximum: int, what: str) -> int:
-    """``value`` (or ``default``) when it is between 1 and ``maximum``; else a SearchError."""
+    """``value`` (or ``default``), lowered to the service's ``maximum``; a SearchError when below 1.
+
+    >>> check_page_size(5000, 100, 1000, "ClinicalTrials.gov")
+    1000
+    """
     size = default if value is None else value
-    if not 1 <= size <= maximum:
-        raise SearchError(f"{what}: page size must be between 1 and {maximum}, got {size}")
-    return size
+    if size < 1:
+        raise SearchError(f"{what}: page size must be at least 1, got {size}")
+    return min(size, maximum)
 
 
 def check_limit(value: int | None) -> int | None:

@@ -43,7 +43,7 @@ watch_app = typer.Typer(help="Saved searches (PubMed, ClinicalTrials.gov) that k
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")]
 PageSize = Annotated[
     int | None,
-    typer.Option("--page-size", min=1, metavar="N", help="Records per request: PubMed EFetch page (default 200), ClinicalTrials.gov page (default 100)."),
+    typer.Option("--page-size", min=1, metavar="N", help="Records per request: PubMed EFetch page (default 200, at most 10000), ClinicalTrials.gov page (default 100, at most 1000)."),
 ]
 Condition = Annotated[str | None, typer.Option("--condition", help="ClinicalTrials.gov: condition or disease (query.cond).")]
 Intervention = Annotated[str | None, typer.Option("--intervention", help="ClinicalTrials.gov: intervention or treatment (query.intr).")]
@@ -78,7 +78,7 @@ def watch_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The saved search's name (letters, digits, '.', '_', '-').")],
     service: Annotated[str, typer.Argument(help="pubmed or ctgov.", metavar="pubmed|ctgov")],
-    query: Annotated[list[str] | None, typer.Argument(help="PubMed: the query. ClinicalTrials.gov: free-text terms (query.term), optional.")] = None,
+    query: Annotated[list[str] | None, typer.Argument(help="PubMed: the query. ClinicalTrials.gov: free-text terms (query.term), optional.", metavar="QUERY")] = None,
     condition: Condition = None,
     intervention: Intervention = None,
     status: Status = None,
@@ -251,11 +251,14 @@ def _print_results(results: list["UpdateResult"], *, quiet: bool) -> None:
 def _ingest_search(ctx: typer.Context, service: str, query: dict[str, str], search_options: dict[str, Any], quiet: bool, as_json: bool, wait: float) -> None:
     """Run one search, load what it fetched (all fetched before anything is written) and print the ingest report."""
     from kb.cli.ingest_cmd import INTERRUPTED_EXIT, print_ingest_report, progress_bar, reporting_failure, reporting_interruption
-    from kb.living import get_searcher, load_outcome
+    from kb.living import SearchError, get_searcher, load_outcome
 
     searcher = get_searcher(service)
     with reporting_failure(as_json), reporting_interruption(as_json), open_kb(ctx, wait=wait) as kb, progress_bar(not (quiet or as_json)) as progress:
-        outcome = searcher.search(query, vocabulary=kb.vocabulary, **search_options)
+        try:
+            outcome = searcher.search(query, vocabulary=kb.vocabulary, **search_options)
+        except SearchError as error:  # a window that ends before it starts: the options' fault (exit 2)
+            raise typer.BadParameter(str(error)) from None
         report = load_outcome(kb, outcome, f"{service}-search", progress=progress)
     summary = {"service": service, "query": query, "count": outcome.count, "listed": len(outcome.ids), "fetched": len(outcome.hits), "requests": outcome.requests}
     if as_json:
@@ -293,7 +296,7 @@ def search_ingest_command(name: str, help_text: str) -> Callable[..., None]:
 
         def pubmed(
             ctx: typer.Context,
-            query: Annotated[list[str], typer.Argument(help="The PubMed query, e.g. 'lenalidomide AND multiple myeloma[mh]'.")],
+            query: Annotated[list[str], typer.Argument(help="The PubMed query, e.g. 'lenalidomide AND multiple myeloma[mh]'.", metavar="QUERY")],
             max_records: Annotated[int | None, typer.Option("--max", min=1, metavar="N", help="Fetch at most N records (the first N of the result).")] = None,
             mindate: Annotated[str | None, typer.Option("--mindate", metavar="DATE", help="Only records dated from DATE (YYYY, YYYY-MM or YYYY-MM-DD).")] = None,
             maxdate: Annotated[str | None, typer.Option("--maxdate", metavar="DATE", help="Only records dated up to DATE.")] = None,
@@ -314,7 +317,7 @@ def search_ingest_command(name: str, help_text: str) -> Callable[..., None]:
 
         def ctgov(
             ctx: typer.Context,
-            query: Annotated[list[str] | None, typer.Argument(help="Free-text terms (query.term), optional.")] = None,
+            query: Annotated[list[str] | None, typer.Argument(help="Free-text terms (query.term), optional.", metavar="QUERY")] = None,
             condition: Condition = None,
             intervention: Intervention = None,
             status: Status = None,

@@ -388,10 +388,11 @@ def test_cli_ingest_ctgov_search(httpserver: HTTPServer, recorded: Recorded, tmp
     (("ctgov-search", "--status", "RECRUITING"), "needs a condition"),
     (("pubmed-search", "x", "--mindate", "2024-13"), "not a date"),
     (("pubmed-search", "x", "--datetype", "ppdat"), "use pdat, edat or mdat"),
+    (("pubmed-search", "x", "--mindate", "2025", "--maxdate", "2024-06"), "ends (2024-06-01) before it starts (2025-01-01)"),
 ])
 def test_cli_search_usage_errors_send_nothing(httpserver: HTTPServer, recorded: Recorded, tmp_path: Path, monkeypatch, args: tuple[str, ...], message: str) -> None:
     result = search_cli(monkeypatch, httpserver, tmp_path / "store", "ingest", *args)
-    assert result.code == 2 and message in result.stderr.replace("\n", " ") and "Traceback" not in result.stderr
+    assert result.code == 2 and message in " ".join(result.stderr.replace("│", " ").split()) and "Traceback" not in result.stderr
     assert recorded.log == []
 
 
