@@ -17,25 +17,34 @@ from tests.conftest import shared_path
 
 _DRAFT_QUOTES = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX tekb: <https://w3id.org/trial-evidence-kb/ontology#>
-SELECT ?source ?finding ?quote ?start ?end ?abstract WHERE {
+SELECT ?source ?finding ?quote ?start ?end ?exact ?oa_start ?oa_end ?abstract WHERE {
   GRAPH ?g { ?finding tekb:extractionMethod "automatic_extraction" ; tekb:curationStatus ?status ; prov:wasDerivedFrom ?publication }
   ?g tekb:sourceId ?source .
   OPTIONAL { ?finding tekb:quote ?quote }
   OPTIONAL { ?finding tekb:quoteStart ?start }
   OPTIONAL { ?finding tekb:quoteEnd ?end }
+  OPTIONAL {
+    ?annotation oa:hasBody ?finding ; oa:hasTarget ?target .
+    ?target oa:hasSource ?publication ; oa:hasSelector ?quote_selector, ?position_selector .
+    ?quote_selector oa:exact ?exact .
+    ?position_selector oa:start ?oa_start ; oa:end ?oa_end .
+  }
   OPTIONAL { ?publication dcterms:abstract ?abstract }
 }
 """
 
 
 def _draft_quotes(store: Path) -> dict[str, list[tuple[str, str, int, int, str]]]:
-    """Each draft finding's (source, quote, start, end) and the abstracts of its publication."""
+    """Each draft finding's (source, quote, start, end) and the abstracts of its publication; the Web
+    Annotation selectors say the same as tekb:quote, quoteStart and quoteEnd."""
     found: dict[str, list[tuple[str, str, int, int, str]]] = {}
     with KnowledgeBase.open(store, read_only=True) as kb:
-        for source, finding, quote, start, end, abstract in kb.sparql(_DRAFT_QUOTES).rows:  # type: ignore[union-attr]
-            assert quote is not None and start is not None and end is not None and abstract is not None, f"{finding}: no quote, span or abstract"
+        for source, finding, quote, start, end, exact, oa_start, oa_end, abstract in kb.sparql(_DRAFT_QUOTES).rows:  # type: ignore[union-attr]
+            assert None not in (quote, start, end, abstract), f"{finding}: no quote, span or abstract"
+            assert (exact, oa_start, oa_end) == (quote, start, end), f"{finding}: the Web Annotation selectors differ"
             found.setdefault(finding.value, []).append((source.value, quote.value, int(start.value), int(end.value), abstract.value))
     return found
 
