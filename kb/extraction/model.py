@@ -138,12 +138,34 @@ class AdverseEventRate(_Frozen):
     """An adverse event's rate per arm, with its grade range: 'grade 3 or 4 neutropenia (41.2% vs. 4.6%)'."""
 
     event: str
-    grade_min: int | None = Field(default=None, ge=1, le=5)
-    grade_max: int | None = Field(default=None, ge=1, le=5)
+    event_curie: str | None = Field(default=None, description="The event's CURIE when the vocabulary resolves it.")
+    grade_min: int | None = Field(default=None, ge=1, le=5, description="Lowest grade counted; None when no grade is stated.")
+    grade_max: int | None = Field(default=None, ge=1, le=5, description="Highest grade counted (5 for 'grade 3 or higher').")
     values: tuple[float, ...] = Field(description="Percent affected per arm, in the order written.")
     arms: tuple[str, ...] = ()
     span: Span
     confidence: Confidence = _CONF
+
+
+    @property
+    def grade(self) -> str:
+        """The grade category as :class:`kb.models.findings.Grade` spells it: '3-4', '>=3', '3', 'unspecified'...
+
+        >>> AdverseEventRate(event="neutropenia", grade_min=3, grade_max=4, values=(41.2, 4.6), span=Span.of("x", 0, 1), confidence=0.7).grade
+        '3-4'
+        """
+        low, high = self.grade_min, self.grade_max
+        if low is None or high is None:
+            return "unspecified"
+        if low == high:
+            return str(low)
+        if high == 5 and low == 1:
+            return "any"
+        if high == 5 and low == 3:
+            return ">=3"
+        if (low, high) in {(1, 2), (3, 4)}:
+            return f"{low}-{high}"
+        return "unspecified"  # a range the curated model has no category for ('2-4'); the numbers stay in grade_min/max
 
 
 class MechanismStatement(_Frozen):

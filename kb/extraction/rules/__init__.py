@@ -15,6 +15,7 @@ from kb.extraction.rules.mechanisms import find_mechanisms
 from kb.extraction.rules.registry import find_registry_numbers
 from kb.extraction.rules.text import Sentences
 from kb.extraction.rules.values import find_adverse_events, find_arm_values
+from kb.vocab import get_vocabulary
 
 __all__ = ["RuleBasedExtractor", "VERSION"]
 
@@ -43,6 +44,7 @@ class RuleBasedExtractor:
     def extract(self, text: str, *, text_id: str | None = None) -> Extraction:
         """Every proposal for ``text``; each span indexes ``text`` itself."""
         sentences = Sentences(text)
+        vocabulary = self._vocabulary if self._vocabulary is not None else get_vocabulary()
         estimates = find_estimates(text, sentences)
         arm_sizes = find_arm_sizes(text, sentences)
         return Extraction(
@@ -53,7 +55,7 @@ class RuleBasedExtractor:
             arm_sizes=tuple(arm_sizes),
             total_randomized=find_total_randomized(text, sentences, arm_sizes),
             arm_values=tuple(find_arm_values(text, sentences)),
-            adverse_events=tuple(find_adverse_events(text, sentences)),
-            mechanisms=tuple(find_mechanisms(text, sentences, self._vocabulary)),
+            adverse_events=tuple(find_adverse_events(text, sentences, vocabulary)),
+            mechanisms=tuple(find_mechanisms(text, sentences, vocabulary)),
             registry_numbers=tuple(find_registry_numbers(text)),
         )

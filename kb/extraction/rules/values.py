@@ -9,6 +9,7 @@ after its grade, 'and'), so that ranges and unrelated numbers are never read as 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from kb.extraction.model import AdverseEventRate, ArmValues, Span
 from kb.extraction.numbers import UNSIGNED, parse_number
@@ -90,8 +91,57 @@ _AE = re.compile(
 )
 
 
-def find_adverse_events(text: str, sentences: Sentences) -> list[AdverseEventRate]:
-    """Adverse-event rates with their grade range, values in percent per arm in the order written."""
+_RATE_PAIR = re.compile(
+    r"(?P<v1>" + UNSIGNED + r")" + S + r"?%(?:" + S + r"*\([^()]{0,20}\))?" + S + r"*(?:vs\.?|versus|and|compared" + S + r"+with)" + S
+    + r"*(?P<v2>" + UNSIGNED + r")" + S + r"?%"
+)
+_EVENT_BEFORE = re.compile(
+    r"(?P<event>[A-Za-z][\w\-]*(?:" + S + r"+[A-Za-z][\w\-]*){0,4}?)" + S + r"*(?:\(|:|,)?" + S
+    + r"*(?:(?:was|were|had" + S + r"+been|have" + S + r"+been)" + S + r"+)?(?:(?:occurred|developed|reported|observed|seen|noted)" + S
+    + r"+)?(?:(?:in|of)" + S + r"+)?$"
+)
+_GENERIC_EVENT = re.compile(
+    r"(?i)(?:(?:serious|severe|treatment-related|drug-related|treatment-emergent)" + S + r"+)?(?:adverse" + S + r"+(?:events?|reactions?|effects?)|toxicit(?:y|ies))$"
+)
+
+
+def _ungraded(text: str, sentences: Sentences, vocabulary: Any, taken: list[tuple[int, int]]) -> list[AdverseEventRate]:
+    """'venous thromboembolism (14.7% vs 3.4%)', 'serious adverse events occurred in 12% and 8%': the event
+    must be one the vocabulary knows as an adverse event, or an adverse-event phrase."""
+    out: list[AdverseEventRate] = []
+    for pair in _RATE_PAIR.finditer(text):
+        if any(s <= pair.start() < e for s, e in taken):
+            continue
+        s_start, s_end = sentences.bounds(pair.start())
+        before = _EVENT_BEFORE.search(text, max(s_start, pair.start() - 80), pair.start())
+        if not before:
+            continue
+        words = before.group("event").split()
+        found = None
+        for width in range(len(words), 0, -1):  # the longest name ending right before the figures
+            name = " ".join(words[-width:])
+            concept = vocabulary.resolve(name, category="adverse_event") if vocabulary is not None else None
+            if concept is not None or _GENERIC_EVENT.search(name):
+                found = (name, concept)
+                break
+        if found is None:
+            continue
+        name, concept = found
+        values = (parse_number(pair.group("v1")), parse_number(pair.group("v2")))
+        if any(v > 100 for v in values):
+            continue
+        start = text.rindex(name, before.start(), pair.start())
+        out.append(
+            AdverseEventRate(
+                event=name, event_curie=concept.curie if concept is not None else None, values=values,
+                arms=_arms(text, s_start, s_end), span=Span.of(text, start, pair.end()), confidence=0.6,
+            )
+        )
+    return out
+
+
+def find_adverse_events(text: str, sentences: Sentences, vocabulary: Any = None) -> list[AdverseEventRate]:
+    """Adverse-event rates with their grade range (None when not stated), values in percent per arm in the order written."""
     out: list[AdverseEventRate] = []
     for match in _AE.finditer(text):
         if match.group("gplus"):
@@ -106,8 +156,14 @@ def find_adverse_events(text: str, sentences: Sentences) -> list[AdverseEventRat
         s_start, s_end = sentences.bounds(match.start())
         out.append(
             AdverseEventRate(
-                event=match.group("event"), grade_min=low, grade_max=high, values=values, arms=_arms(text, s_start, s_end),
-                span=Span.of(text, match.start(), match.end()), confidence=0.7,
+                event=match.group("event"), event_curie=_curie(vocabulary, match.group("event")), grade_min=low, grade_max=high,
+                values=values, arms=_arms(text, s_start, s_end), span=Span.of(text, match.start(), match.end()), confidence=0.7,
             )
         )
-    return out
+    out += _ungraded(text, sentences, vocabulary, [(a.span.start, a.span.end) for a in out])
+    return sorted(out, key=lambda a: a.span.start)
+
+
+def _curie(vocabulary: Any, name: str) -> str | None:
+    concept = vocabulary.resolve(name, category="adverse_event") if vocabulary is not None else None
+    return concept.curie if concept is not None else None

@@ -84,5 +84,23 @@ def test_adverse_events_with_grade() -> None:
     text = "The main toxicity was grade 3 or 4 neutropenia (41.2% vs. 4.6%); thromboembolic events occurred in 14.7% and 3.4%."
     events = EXTRACT.extract(text).adverse_events
     first = events[0]
-    assert (first.event, first.grade_min, first.grade_max, first.values) == ("neutropenia", 3, 4, (41.2, 4.6))
-    assert text[first.span.start: first.span.end] == first.span.quote
+    assert (first.event, first.grade_min, first.grade_max, first.values, first.grade) == ("neutropenia", 3, 4, (41.2, 4.6), "3-4")
+    assert first.event_curie == "HP:0001875"
+    assert [(e.event, e.grade, e.values) for e in events[1:]] == [("thromboembolic events", "unspecified", (14.7, 3.4))]
+    assert all(text[e.span.start: e.span.end] == e.span.quote for e in events)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Grade ≥3 thrombocytopenia occurred in 12% vs 3%.", ("thrombocytopenia", ">=3", (12.0, 3.0))),
+        ("Serious adverse events were reported in 12% and 8% of patients.", ("Serious adverse events", "unspecified", (12.0, 8.0))),
+    ],
+)
+def test_adverse_event_styles(text: str, expected: tuple) -> None:
+    events = EXTRACT.extract(text).adverse_events
+    assert [(e.event, e.grade, e.values) for e in events] == [expected]
+
+
+def test_rates_of_an_unknown_event_are_not_adverse_events() -> None:
+    assert EXTRACT.extract("Response rates were 61% vs 20%.").adverse_events == ()
