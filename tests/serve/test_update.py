@@ -100,3 +100,25 @@ def test_update_with_token_is_applied_and_seen(serve_store: Path, tmp_path: Path
 def test_empty_write_token_is_refused(serve_store: Path, token: str) -> None:
     result = run_cli(serve_store, "serve", "--port", "0", "--write-token", token)
     assert result.code == 1 and "empty write token" in result.stderr
+
+
+def test_update_while_another_process_writes_is_503(serve_store: Path, tmp_path: Path) -> None:
+    """RocksDB lets one process write: while another holds the store, an update is refused for now
+    (503 with Retry-After), queries go on, and the update works once the store is free."""
+    from kb.store.oxigraph import OxigraphStore
+
+    server = start_server(serve_store, tmp_path / "log", "--write-token", TOKEN)
+    try:
+        writer = OxigraphStore.open(serve_store)  # this process holds the lock, as kb ingest would
+        try:
+            busy = httpx.post(server.sparql, data={"update": INSERT}, headers={"Authorization": f"Bearer {TOKEN}"})
+            assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+            assert "writing" in busy.text
+            assert not _ask(server.sparql)
+        finally:
+            writer.close()
+            del writer
+        assert _update(server.sparql, INSERT, TOKEN) == 200
+        assert _ask(server.sparql)
+    finally:
+        server.stop()
