@@ -131,7 +131,7 @@ def stored_abstracts(kb: KnowledgeBase, by: str = "all", values: Sequence[str] =
     from kb.identifiers import normalize_doi, normalize_pmid
 
     query = _PREFIXES + _SELECT + _SELECTORS[by] + _BODY
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     normalize = {"doi": normalize_doi, "pmid": normalize_pmid}.get(by, str)
     for value in values if by != "all" else [None]:
         bindings = {}

@@ -32,7 +32,7 @@ from kb.extraction.model import (
 )
 from kb.models import (
     AdverseEventResult, Agent, Arm, ArmEventCount, ArmMeasurement, Comparison, CurationStatus, EffectMeasure,
-    ExtractionMethod, FindingsDocument, Grade, MechanismClaim, OutcomeResult, Provenance, Publication,
+    ExtractionMethod, FindingsDocument, Grade, MechanismClaim, OutcomeResult, PRelation, Provenance, Publication,
     SourceInfo, Statistic, Trial,
 )
 
@@ -179,7 +179,7 @@ def _comparison(estimate: EffectEstimate, arm: str, reference: str) -> Compariso
         arm=arm, reference_arm=reference, measure=measure, estimate=estimate.value,
         ci_lower=estimate.ci_lower, ci_upper=estimate.ci_upper,
         ci_level=estimate.ci_level / 100 if estimate.ci_level is not None else None,
-        p_value=estimate.p_value, p_relation=estimate.p_relation or "=", measure_label=label,
+        p_value=estimate.p_value, p_relation=PRelation(estimate.p_relation or "="), measure_label=label,
     )
 
 

@@ -10,6 +10,7 @@ from kb import KnowledgeBase
 from kb.extraction.curation import draft_summary
 from kb.extraction.curation import extract_stored, stored_abstracts
 from kb.extraction.findings_files import write_findings_files
+from kb.extraction.model import Extraction
 from kb.extraction.rules import RuleBasedExtractor
 from kb.models import AbstractSection, FindingsDocument, Publication, SourceInfo, SourceKind
 
@@ -90,3 +91,28 @@ def test_a_curated_source_without_a_kind_leaves_that_kind_pending(tmp_path: Path
     # an existing file is kept unless asked to overwrite it
     [kept] = write_findings_files([(draft, None)], tmp_path)
     assert not kept.written and "adverse_events" not in yaml.safe_load(kept.path.read_text(encoding="utf-8"))
+
+
+class _Newer(RuleBasedExtractor):
+    version = "9.9.9"
+
+
+class _FindsNothing(RuleBasedExtractor):
+    version = "10.0.0"
+
+    def extract(self, text: str, *, text_id: str | None = None) -> Extraction:
+        return Extraction(text_id=text_id, extractor=self.name, version=self.version)
+
+
+def test_re_extracting_with_a_newer_version_replaces_the_draft_source() -> None:
+    kb = _kb_with_paper()
+    _extract(kb)
+    graph = kb.source_graph("extraction-pmid-12345678")
+    newer = extract_stored(kb, stored_abstracts(kb, "doi", [DOI]), _Newer())
+    assert [s.status.value for s in newer.report.sources()] == ["replaced"]  # type: ignore[union-attr]
+    agents = {row.agent for row in kb.query("drafts", source="extraction-pmid-12345678")}
+    assert agents == {"rules extractor 9.9.9"}
+    # a version that proposes nothing leaves no draft source behind
+    nothing = extract_stored(kb, stored_abstracts(kb, "doi", [DOI]), _FindsNothing())
+    assert nothing.emptied == ["extraction-pmid-12345678"] and not kb.store.has_graph(graph)
+    assert draft_summary(kb) == []
