@@ -18,13 +18,13 @@ __all__ = ["register", "serve"]
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port; the one chosen is printed).")] = 8000,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, metavar="PORT", help="TCP port (0: any free port; the one chosen is printed).")] = 8000,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Time limit of one query; past it the query is stopped and the client told.")] = 10.0,
-    row_limit: Annotated[int, typer.Option("--row-limit", min=1, help="Most solutions or triples one response carries (X-KB-Truncated says when cut).")] = 10_000,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Query worker processes. Default: one per core, at least 2.")] = None,
+    row_limit: Annotated[int, typer.Option("--row-limit", min=1, metavar="ROWS", help="Most solutions or triples one response carries (X-KB-Truncated says when cut).")] = 10_000,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, metavar="N", help="Query worker processes. Default: one per core, at least 2.")] = None,
     write_token: Annotated[
-        str | None, typer.Option("--write-token", envvar="KB_WRITE_TOKEN", help="Accept SPARQL UPDATE from requests sending 'Authorization: Bearer TOKEN' (default: read-only).")
+        str | None, typer.Option("--write-token", envvar="KB_WRITE_TOKEN", metavar="TOKEN", help="Accept SPARQL UPDATE from requests sending 'Authorization: Bearer TOKEN' (default: read-only).")
     ] = None,
     allow_service: Annotated[bool, typer.Option("--allow-service", help="Let SERVICE clauses query other hosts (off by default).")] = False,
     access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log each request as a JSON line on standard error.")] = True,
