@@ -89,6 +89,12 @@ _EVENTS = re.compile(
 )
 
 
+# Cheap keys that the pair rules need in a sentence before they are tried there (speed).
+_SECOND_COUNT = re.compile(r"(?:[,;]|\band|\bor|\bvs\.?|\bversus)" + S + r"+(?:and" + S + r"+)?(?:\d|\b(?i:" + WORD_NUMBER + r")\b)")
+_COUNT_PAIR = re.compile(r"\d" + S + r"+(?:[^\W\d]+" + S + r"+){0,4}?(?:and|vs\.?|versus)" + S + r"+\d")
+_EACH_KEYS = re.compile(r"\b(?:each|every|per)" + S + r"+(?:group|arm)\b")
+
+
 def _clean_label(label: str | None) -> str | None:
     if not label:
         return None
@@ -121,7 +127,8 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
         before = _ARM_BEFORE.search(text, max(0, match.start() - 80), match.start())
         if before:
             add(match.start("n"), match.end("n"), before.group("label"), 0.85)
-    for match in _in(_PAIR, text, sentences.having(_ARM_KEYS)):
+    second_count = set(sentences.having(_SECOND_COUNT))
+    for match in _in(_PAIR, text, [w for w in sentences.having(_ARM_KEYS) if w in second_count]):
         if match.group("verb").startswith("in") and not re.search(r"\b(?:group|arm)", text[match.start(): match.end() + 8]):
             continue  # '43 in X and 42 in Y' names arms only with 'group'/'arm'
         lead = text[max(0, match.start() - 4): match.start()]
@@ -129,8 +136,9 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
             continue
         add(match.start("n1"), match.end("n1"), match.group("l1"), 0.8)
         add(match.start("n2"), match.end("n2"), match.group("l2"), 0.8)
+    pair_windows = sentences.having(_COUNT_PAIR)
     for regex in (_SHARED_NOUN, _LABELLED_PAIR):
-        for match in regex.finditer(text):
+        for match in _in(regex, text, pair_windows):
             s_start, s_end = sentences.bounds(match.start())
             lead = text[max(s_start, match.start() - 12): match.start()]
             if re.search(r"(?i)(?:hundred|thousand)$", match.group("n1")):
@@ -141,7 +149,7 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
             labels = (match.groupdict().get("l1"), match.groupdict().get("l2"))
             add(match.start("n1"), match.end("n1"), labels[0], 0.7)
             add(match.start("n2"), match.end("n2"), labels[1], 0.7)
-    for match in _EACH.finditer(text):
+    for match in _in(_EACH, text, sentences.having(_EACH_KEYS)):
         add(match.start("n"), match.end("n"), "each group", 0.7)
     return sorted(found.values(), key=lambda a: a.span.start)
 

@@ -161,9 +161,36 @@ def _plausible(found: _Found) -> bool:
     return True
 
 
+# Words a measure name can start with: the name pattern is tried only where one of them stands,
+# because trying its ~20 alternatives at every character is the extractor's largest cost.
+_TRIGGERS = frozenset(
+    "standardized standardised cohen hedges d effect sub subdistribution hazard odds incidence incident rate relative risk "
+    "absolute median weighted average mean between treatment difference differences mortality ratio".split()
+)
+_ABBREVIATIONS = frozenset("SMD SMDs HR HRs aHR adj OR ORs aOR IRR IRRs aIRR RR RRs aRR RD RDs MD MDs WMD".split())
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def _names(text: str) -> list[re.Match[str]]:
+    """The measure names in ``text``, in order, none overlapping another's start."""
+    out: list[re.Match[str]] = []
+    last_end = -1
+    for word in _WORDS.finditer(text):
+        token = word.group(0)
+        if token.lower() not in _TRIGGERS and token not in _ABBREVIATIONS and not token.startswith(("RR", "aRR")):
+            continue
+        if word.start() < last_end:
+            continue
+        name = _NAME_RE.match(text, word.start())
+        if name:
+            out.append(name)
+            last_end = name.end()
+    return out
+
+
 def _named(text: str, sentences: Sentences) -> list[_Found]:
     out: list[_Found] = []
-    for name in _NAME_RE.finditer(text):
+    for name in _names(text):
         group = name.lastgroup or ""
         measure = _MEASURE_OF[group]
         label_start = name.start()
