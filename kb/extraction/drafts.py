@@ -51,7 +51,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _RATIOS = {Measure.hazard_ratio, Measure.odds_ratio, Measure.risk_ratio}
 _MEASURES = {m.value: EffectMeasure(m.value) for m in Measure if m.value in EffectMeasure.__members__}
-_GRADES = {(1, 2): Grade.g1_2, (3, 4): Grade.g3_4, (3, 5): Grade.g3_plus}
 
 
 def draft_source_id(publication: Publication) -> str:
@@ -148,7 +147,7 @@ class _Builder:
             return list(self.sized)
         return [self.placeholder(position) for position in range(1, count + 1)]
 
-    def provenance(self, span: Span, confidence: float, what: str) -> Provenance | None:
+    def provenance(self, span: Span, confidence: float, what: str, written: str | None = None) -> Provenance | None:
         trimmed = _trimmed(span)
         if trimmed is None:
             self.skipped.append(f"{what}: empty quote at {span.start}-{span.end}")
@@ -156,7 +155,7 @@ class _Builder:
         e = self.extraction
         return Provenance(
             quote=trimmed.quote, quote_start=trimmed.start, quote_end=trimmed.end, location=LOCATION,
-            note=f"proposed by {e.extractor} {e.version}, confidence {confidence:.2f}",
+            note=f"proposed by {e.extractor} {e.version}, confidence {confidence:.2f}" + (f"; as written: {written}" if written else ""),
         )
 
     def attempt(self, what: str, build: object) -> bool:
@@ -184,12 +183,8 @@ def _comparison(estimate: EffectEstimate, arm: str, reference: str) -> Compariso
 
 
 def _grade(event: AdverseEventRate) -> Grade:
-    low, high = event.grade_min, event.grade_max
-    if low is None:
-        return Grade.unspecified
-    if high is None or low == high:
-        return Grade(str(low))
-    return _GRADES.get((low, high), Grade.unspecified)  # a range the model has no category for: unspecified
+    """The proposal's grade category (its ``grade``: 'unspecified' for a range the model has no category for)."""
+    return Grade(event.grade)
 
 
 def _add_estimates(builder: _Builder, results: list[OutcomeResult]) -> None:
@@ -228,12 +223,13 @@ def _measurement(values: ArmValues, arm: str, value: float) -> ArmMeasurement:
 def _add_adverse_events(builder: _Builder, events: list[AdverseEventResult]) -> None:
     for event in builder.extraction.adverse_events:
         what = f"adverse event {event.span.quote!r} at {event.span.start}"
-        provenance = builder.provenance(event.span, event.confidence, what)
+        written = f"{event.event!r}" if event.event_curie else None
+        provenance = builder.provenance(event.span, event.confidence, what, written)
         if provenance is None:
             continue
         keys = builder.arm_keys(event.arms, len(event.values))
         builder.attempt(what, lambda: events.append(AdverseEventResult(
-            key=f"event-{event.span.start}-{event.span.end}", trial=TRIAL_KEY, event=event.event, grade=_grade(event),
+            key=f"event-{event.span.start}-{event.span.end}", trial=TRIAL_KEY, event=event.event_curie or event.event, grade=_grade(event),
             arms=tuple(ArmEventCount(arm=key, percent=value) for key, value in zip(keys, event.values)),
             provenance=provenance,
         )))
@@ -242,7 +238,8 @@ def _add_adverse_events(builder: _Builder, events: list[AdverseEventResult]) -> 
 def _add_mechanisms(builder: _Builder, claims: list[MechanismClaim]) -> None:
     for statement in builder.extraction.mechanisms:
         what = f"mechanism {statement.drug!r} -> {statement.target!r} at {statement.span.start}"
-        provenance = builder.provenance(statement.span, statement.confidence, what)
+        written = f"{statement.drug_span.quote!r} -> {statement.target_span.quote!r}"
+        provenance = builder.provenance(statement.span, statement.confidence, what, written)
         if provenance is None:
             continue
         key = f"mechanism-{statement.span.start}-{statement.target_span.start}-{statement.target_span.end}"

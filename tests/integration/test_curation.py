@@ -9,6 +9,7 @@ import yaml
 from kb import KnowledgeBase
 from kb.extraction.curation import draft_summary
 from kb.extraction.curation import extract_stored, stored_abstracts
+from kb.extraction.drafts import draft_document
 from kb.extraction.findings_files import write_findings_files
 from kb.extraction.model import Extraction
 from kb.extraction.rules import RuleBasedExtractor
@@ -116,3 +117,24 @@ def test_re_extracting_with_a_newer_version_replaces_the_draft_source() -> None:
     nothing = extract_stored(kb, stored_abstracts(kb, "doi", [DOI]), _FindsNothing())
     assert nothing.emptied == ["extraction-pmid-12345678"] and not kb.store.has_graph(graph)
     assert draft_summary(kb) == []
+
+
+def test_mm009_mechanism_drafts_from_the_seed_record_equal_the_curated_claims_and_are_superseded() -> None:
+    from kb.paths import examples_dir
+    from tests.conftest import shared_path
+
+    seed = shared_path("seed", "mm009-abstract.txt").read_text(encoding="utf-8")
+    kb = KnowledgeBase.memory()
+    assert kb.ingest("findings", [examples_dir() / "mm009_weber2007.yaml"]).ok
+    extraction = RuleBasedExtractor(vocabulary=kb.vocabulary).extract(seed, text_id="seed")
+    draft = draft_document(extraction, Publication(doi="10.1056/NEJMoa070596"), origin="seed")
+    assert kb.load([(None, draft.document)]).ok
+    claims = {}
+    for row in kb.query("mechanisms", drug="lenalidomide"):
+        claims.setdefault(row.source, set()).add((row.drug, row.direction, row.aspect, row.target, row.system))
+    assert claims["extraction-doi-10.1056_nejmoa070596"] == claims["weber-2007-mm009"] and len(claims["weber-2007-mm009"]) == 3
+    proposals = kb.query("drafts", method="automatic_extraction", doi="10.1056/NEJMoa070596")
+    assert {row.kind for row in proposals} >= {"mechanism"}
+    assert {row.superseded_by for row in proposals if row.kind == "mechanism"} == {"weber-2007-mm009"}
+    for row in proposals:
+        assert seed[row.quote_start:row.quote_end] == row.quote
