@@ -231,3 +231,24 @@ def test_watch_usage(kb_cli: Any, recorded: Recorded) -> None:
     missing = kb_cli("watch", "remove", "len-mm")
     assert missing.code == 1 and "no saved search 'len-mm'" in missing.stderr
     assert recorded.log == []  # adding, listing and removing never ask a service
+
+
+def test_saved_search_graph_round_trips_and_an_equal_state_writes_nothing() -> None:
+    from kb.living import Hit, SavedSearch, list_saved, save
+    from kb.living.watch import search_triples, watch_graph
+
+    kb = KnowledgeBase.memory()
+    created = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+    saved = SavedSearch(
+        "len-ct", "ctgov", {"condition": "multiple myeloma", "status": "COMPLETED"}, created,
+        last_run=datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc), count=2,
+        hits=(Hit("NCT09100001", "ctgov-NCT09100001", "COMPLETED", False, "2025-02-11"), Hit("NCT09100002", "ctgov-NCT09100002", "RECRUITING", True, "2026-03")),
+    )
+    assert save(kb.store, kb.iris, saved) is True
+    assert read_saved(kb.store, kb.iris, "len-ct") == saved
+    assert save(kb.store, kb.iris, saved) is False  # the same state: not a quad written
+    assert [s.name for s in list_saved(kb.store, kb.iris)] == ["len-ct"]
+    assert search_triples(kb.iris, saved) == search_triples(kb.iris, saved)
+    quads = list(kb.store.quads(watch_graph(kb.iris, "len-ct")))
+    assert quads and not any(q.subject.__class__.__name__ == "BlankNode" or q.object.__class__.__name__ == "BlankNode" for q in quads)
+    assert kb.sources == []  # a saved search is not a source
