@@ -178,5 +178,9 @@ def evaluate_command(
     from kb.extraction.evaluate import evaluate
     from kb.extraction.plugins import get_extractor
 
-    report = evaluate(gold, get_extractor(extractor_name))
+    extractor = get_extractor(extractor_name)
+    try:
+        report = evaluate(gold, extractor)
+    except UnicodeDecodeError as error:  # a gold file that is not UTF-8 text is a bad input, not a crash
+        raise KBError(f"{gold}: not a UTF-8 JSON Lines gold file: {error}") from error
     sys.stdout.write((report.to_json() if as_json else report.to_text()).rstrip("\n") + "\n")

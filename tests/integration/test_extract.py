@@ -100,3 +100,19 @@ def test_extract_evaluate_runs_on_the_dev_set_and_the_gold_parses(capsys: pytest
     assert isinstance(figures, dict) and figures
     assert main(["extract", "evaluate", str(gold)]) == 0
     assert "precision" in capsys.readouterr().out
+
+
+def test_bad_inputs_are_errors_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    binary = tmp_path / "gold.jsonl"
+    binary.write_bytes(b"\xff\xfe not text")
+    assert main(["extract", "evaluate", str(binary)]) == 1
+    err = capsys.readouterr().err
+    assert str(binary) in err and "internal error" not in err
+    text = tmp_path / "abstract.txt"
+    text.write_bytes(b"\xff\xfe not text")
+    assert main(["--store", ":memory:", "extract", str(text)]) == 1
+    err = capsys.readouterr().err
+    assert str(text) in err and "internal error" not in err
+    assert main(["--store", ":memory:", "extract", "--doi", "not-a-doi"]) == 1
+    assert "malformed DOI" in capsys.readouterr().err
+    assert main(["--store", str(tmp_path / "s"), "ingest", "ris", "--extract", str(text)]) == 2
