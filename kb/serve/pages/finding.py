@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from kb.serve.context import ServeContext
 from kb.serve.pages.common import links_for, not_found, rdf_format, rdf_response, show
+from kb.serve.pages.links import predicate_name
 from kb.serve.pages.node import TEKB, Fact, describe, first
 
 __all__ = ["finding_page", "part_row"]
@@ -67,7 +68,7 @@ async def finding_page(request: Request, ctx: ServeContext, iri: str) -> Respons
     described = await asyncio.gather(*(describe(ctx, part) for _, part in parts))
     rows = [part_row(kind, facts) for (kind, _), facts in zip(parts, described)]
     types = [v.text for v in found["http://www.w3.org/1999/02/22-rdf-syntax-ns#type"].values] if "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" in found else []
-    kind = next((t[len(TEKB):] for t in types if t.startswith(TEKB)), "Finding")
+    kind = next((predicate_name(t) for t in types if t.startswith(TEKB)), "finding")
     subject = {name: found.get(TEKB + name) for name in ("inTrial", "analysis", "outcome", "event", "drug", "target")}
     label = first(found, "outcomeText") or first(found, "eventText") or first(found, "drugText") or kind
     return show(request, "finding.html", links, title=f"{label}: provenance", kind=kind, iri=iri, provenance=provenance[0],
