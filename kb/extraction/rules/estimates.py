@@ -24,32 +24,31 @@ from kb.extraction.rules.text import S, Sentences, balance_end, clause_before
 
 __all__ = ["find_estimates"]
 
-_I = re.IGNORECASE
-_ADJ = ""  # adjectives ('adjusted', 'pooled') are taken in by _extend_adjectives, not by every name (speed)
+# Adjectives ('adjusted', 'pooled') are read backwards from a name once it is found, not tried before every name (speed).
 _ADJECTIVES = re.compile(
     r"(?i)(?:\b(?:adjusted|unadjusted|crude|stratified|pooled|overall|multivariate|multivariable|estimated|summary)" + S + r"+)+$"
 )
 # (pattern, measure, case-insensitive?) — longer names first, so 'incidence rate ratio' wins over 'rate ratio'.
 _NAMES: list[tuple[str, Measure, bool]] = [
-    (_ADJ + r"standardi[sz]ed" + S + r"+mean" + S + r"+differences?", Measure.standardized_mean_difference, True),
+    (r"standardi[sz]ed" + S + r"+mean" + S + r"+differences?", Measure.standardized_mean_difference, True),
     (r"\bSMDs?\b", Measure.standardized_mean_difference, False),
     (r"Cohen['’]?s" + S + r"+d\b|Hedges['’]?" + S + r"*g\b|\bd(?=" + S + r"*=)", Measure.standardized_mean_difference, False),
     (r"\beffect" + S + r"+sizes?" + S + r"*\((?:Cohen['’]?s" + S + r"+)?d\)", Measure.standardized_mean_difference, True),
-    (_ADJ + r"(?:sub[- ]?distribution" + S + r"+)?hazard" + S + r"+ratios?", Measure.hazard_ratio, True),
+    (r"(?:sub[- ]?distribution" + S + r"+)?hazard" + S + r"+ratios?", Measure.hazard_ratio, True),
     (r"\b(?:a|adj\.?" + S + r"?)?HRs?\b", Measure.hazard_ratio, False),
-    (_ADJ + r"odds" + S + r"+ratios?", Measure.odds_ratio, True),
+    (r"odds" + S + r"+ratios?", Measure.odds_ratio, True),
     (r"\b(?:a|adj\.?" + S + r"?)?ORs?\b", Measure.odds_ratio, False),
-    (_ADJ + r"(?:incidence|incident)" + S + r"+rate" + S + r"+ratios?|" + _ADJ + r"rate" + S + r"+ratios?", Measure.rate_ratio, True),
+    (r"(?:incidence|incident)" + S + r"+rate" + S + r"+ratios?|" + r"rate" + S + r"+ratios?", Measure.rate_ratio, True),
     (r"\b(?:a)?IRRs?\b", Measure.rate_ratio, False),
-    (_ADJ + r"(?:relative" + S + r"+risks?|risk" + S + r"+ratios?)", Measure.risk_ratio, True),
+    (r"(?:relative" + S + r"+risks?|risk" + S + r"+ratios?)", Measure.risk_ratio, True),
     (r"\b(?:a)?RRs?(?=\b|\d)", Measure.risk_ratio, False),
-    (_ADJ + r"(?:absolute" + S + r"+)?risk" + S + r"+differences?", Measure.risk_difference, True),
+    (r"(?:absolute" + S + r"+)?risk" + S + r"+differences?", Measure.risk_difference, True),
     (r"\bRDs?\b", Measure.risk_difference, False),
-    (_ADJ + r"median" + S + r"+differences?", Measure.median_difference, True),
-    (_ADJ + r"(?:(?:weighted|average)" + S + r"+)?mean" + S + r"+(?:between[- ]groups?" + S + r"+)?differences?"
-     r"|" + _ADJ + r"(?:between[- ]groups?" + S + r"+|treatment" + S + r"+|average" + S + r"+)?differences?", Measure.mean_difference, True),
+    (r"median" + S + r"+differences?", Measure.median_difference, True),
+    (r"(?:(?:weighted|average)" + S + r"+)?mean" + S + r"+(?:between[- ]groups?" + S + r"+)?differences?"
+     r"|" + r"(?:between[- ]groups?" + S + r"+|treatment" + S + r"+|average" + S + r"+)?differences?", Measure.mean_difference, True),
     (r"\b(?:W)?MDs?\b", Measure.mean_difference, False),
-    (_ADJ + r"(?:mortality|incidence)" + S + r"+ratios?|" + _ADJ + r"treatment" + S + r"+effects?|ratio" + S + r"+of" + S
+    (r"(?:mortality|incidence)" + S + r"+ratios?|" + r"treatment" + S + r"+effects?|ratio" + S + r"+of" + S
      + r"+(?:geometric" + S + r"+)?means", Measure.other, True),
 ]
 _NAME_RE = re.compile(
