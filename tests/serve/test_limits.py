@@ -74,3 +74,11 @@ def test_timeout_is_logged(limited: Server) -> None:
     httpx.get(limited.sparql, params={"query": RUNAWAY}, timeout=60)
     entries = [e for e in limited.access_log() if e["path"] == "/sparql" and e["status"] == 503]
     assert entries and all(isinstance(e["ms"], float) and e["ms"] >= LIMIT * 1000 for e in entries)
+
+
+def test_query_page_has_the_same_limit(limited: Server) -> None:
+    started = time.monotonic()
+    page = httpx.get(limited.url + "query", params={"query": RUNAWAY}, timeout=60)
+    assert time.monotonic() - started < LIMIT + 1.0
+    assert page.status_code == 503 and "did not finish within" in page.text and 'role="alert"' in page.text
+    assert _count(limited) > 0
