@@ -82,7 +82,7 @@ _CI_WORD = r"(?:confidence" + S + r"+(?:intervals?|limits?)|credible" + S + r"+i
 _SEP = S + r"*(?:to|and|[" + DASH + r",;])" + S + r"*"
 _BOUNDS = r"(?P<lo>" + SIGNED + r")(?:" + _UNIT + r")" + _SEP + r"(?P<hi>" + SIGNED + r")(?![\d.·])(?:" + _UNIT + r")"
 _CI = re.compile(
-    S + r"*[,;:]?" + S + r"*[\[(]?" + S + r"*(?:" + _LEVEL + r")?" + _CI_WORD + r"(?:" + S + r"*[\[(]CI[\])])?"
+    S + r"*[,;:]?" + S + r"*[\[(]?" + S + r"*(?:" + _LEVEL + r")?" + _CI_WORD + r"(?:" + S + r"*[\[(](?:(?P<level3>\d{2})" + S + r"?%" + S + r"?)?CI[\])])?"
     r"(?:" + S + r"*(?P<level2>\d{2})" + S + r"?%)?" + S + r"*(?:[:=,]|of|was|is)?" + S + r"*(?:from" + S + r"+)?[\[(]?" + S + r"*"
     + _BOUNDS + S + r"*[\])]?"
 )
@@ -130,7 +130,7 @@ def _tail(text: str, found: _Found, pos: int, sentence_end: int) -> _Found:
     ci_match = _CI.match(text, pos, sentence_end)
     if ci_match:
         lo, hi = parse_number(ci_match.group("lo")), parse_number(ci_match.group("hi"))
-        level_text = ci_match.group("level") or ci_match.group("level2")
+        level_text = ci_match.group("level") or ci_match.group("level2") or ci_match.group("level3")
         level = parse_number(level_text) if level_text else None
         found.ci = (min(lo, hi), max(lo, hi), level)
         pos = ci_match.end()

@@ -35,6 +35,8 @@ def _only(text: str):  # noqa: ANN202 - returns an EffectEstimate
         ("The effect was large (SMD 0.63, 95% CI 0.20 to 1.06).", Measure.standardized_mean_difference, 0.63, 0.20, 1.06, 95, None),
         ("The hazard ratio for death with drug X was 0.80 (95% CI 0.70 to 0.91).", Measure.hazard_ratio, 0.80, 0.70, 0.91, 95, None),
         ("Adjusted analyses agreed (aOR 0·73, 0·53–0·99, p=0·0406).", Measure.odds_ratio, 0.73, 0.53, 0.99, None, ("=", 0.0406)),
+        ("Risk rose after meta-analysis (odds ratio (OR)=1.15, 95% confidence interval (95% CI)=1.12-1.19; P = 1.60 x 10 -19).",
+         Measure.odds_ratio, 1.15, 1.12, 1.19, 95, ("=", 1.6e-19)),
         ("Stroke was rarer (HR\u2009=\u20090.47; 95% CI\u2009=\u20090.22\u20130.97; two-sided P\u2009=\u20090.04).", Measure.hazard_ratio, 0.47, 0.22, 0.97, 95, ("=", 0.04)),
     ],
 )
