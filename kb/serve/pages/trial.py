@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from kb.serve.context import ServeContext
 from kb.serve.pages.common import links_for, not_found, rdf_format, rdf_response, show
-from kb.serve.pages.node import TEKB, describe, first, node_page
+from kb.serve.pages.node import TEKB, Fact, describe, first, node_page
 
 __all__ = ["trial_page", "trial_named"]
 
@@ -50,7 +50,7 @@ async def trial_page(request: Request, ctx: ServeContext, iri: str) -> Response:
         jobs["adverse_events"] = ctx.template("adverse_events", {"trial": key})
         jobs["registry"] = ctx.template("registry_results", {"trial": key})
     values = dict(zip(jobs, await asyncio.gather(*jobs.values())))
-    arms = [{"iri": arm, "facts": facts} for arm, facts in zip(arm_iris, values["arms"])]
+    arms = [{"iri": arm, "facts": facts, "interventions": await _interventions(ctx, facts)} for arm, facts in zip(arm_iris, values["arms"])]
     results = values.get("results", [])
     by_outcome: dict[str, list[dict[str, object]]] = {}
     for row in results:
@@ -62,6 +62,25 @@ async def trial_page(request: Request, ctx: ServeContext, iri: str) -> Response:
                 arms=arms, reports=values.get("reports", []), results_by_outcome=by_outcome,
                 adverse_events=values.get("adverse_events", []), registry=registry if has_registry else [],
                 has_registry=has_registry, facts=list(found.values()))
+
+
+async def _interventions(ctx: ServeContext, arm: dict[str, Fact]) -> list[dict[str, Any]]:
+    """An arm's interventions as each source states them: drug (or placebo), dose, schedule, route."""
+    fact = arm.get(TEKB + "hasIntervention")
+    if fact is None:
+        return []
+    described = await asyncio.gather(*(describe(ctx, value.text) for value in fact.values))
+    interventions = []
+    for value, found in zip(fact.values, described):
+        drug = found.get(TEKB + "drug")
+        interventions.append({
+            "drug": drug.values[0] if drug and drug.values else None,
+            "label": first(found, "http://www.w3.org/2000/01/rdf-schema#label"),
+            "placebo": first(found, "placebo") == "true",
+            "details": [text for text in (first(found, "dose"), first(found, "schedule"), first(found, "route")) if text],
+            "sources": value.sources,
+        })
+    return interventions
 
 
 async def trial_named(request: Request, ctx: ServeContext, name: str) -> Response:
