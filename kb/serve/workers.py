@@ -691,9 +691,12 @@ class QueryPool:
             self._processes.append(worker)
         return worker
 
-    def _replace(self, dead: _Process) -> None:
-        """End ``dead`` and put a fresh worker in its place (in an executor thread)."""
+    def _replace(self, dead: _Process, reason: str) -> None:
+        """End ``dead`` and put a fresh worker in its place (in an executor thread); say so on
+        standard error as a JSON line, beside the access log."""
+        pid = dead.process.pid
         dead.end()
+        _event("worker replaced", pid=pid, reason=reason, jobs=dead.jobs)
         with self._lock:
             if dead in self._processes:
                 self._processes.remove(dead)
@@ -704,7 +707,7 @@ class QueryPool:
             try:
                 worker = self._spawn()
             except KBError as error:  # the store went away, say: try again shortly, the pool must not shrink
-                print(f"kb serve: cannot start a query worker: {error}", file=sys.stderr)
+                _event("worker not started", error=str(error))
                 time.sleep(1.0)
                 continue
             if self._loop is not None and not self._closed:
@@ -722,11 +725,13 @@ class QueryPool:
                 worker.jobs += 1
                 self._loop.call_soon_threadsafe(self._idle.put_nowait, worker)
                 return reply
+            reason = "time limit"
             outcome: BaseException = QueryTimedOut(f"the query did not finish within {timeout:g} s and was stopped (a narrower query, or ask for a longer limit: kb serve --timeout)")
         except (EOFError, OSError) as error:
+            reason = "ended"
             outcome = WorkerLost(f"the query's worker process ended while running it (exit code {worker.exitcode}); the query was not answered")
             outcome.__cause__ = error
-        self._executor.submit(self._replace, worker)
+        self._executor.submit(self._replace, worker, reason)
         return outcome
 
     async def run(self, job: Job, *, timeout: float | None = None) -> Reply:
@@ -774,6 +779,12 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, _end_all, workers)
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _event(event: str, **details: object) -> None:
+    """One JSON line on standard error about the pool (a worker killed, replaced, not started)."""
+    entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z", "event": event, **details}
+    print(json.dumps(entry), file=sys.stderr, flush=True)
 
 
 def _end_all(workers: list[_Process]) -> None:

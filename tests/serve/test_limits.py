@@ -72,7 +72,7 @@ def test_row_limit_cuts_and_says_so(limited: Server) -> None:
 
 def test_timeout_is_logged(limited: Server) -> None:
     httpx.get(limited.sparql, params={"query": RUNAWAY}, timeout=60)
-    entries = [e for e in limited.access_log() if e["path"] == "/sparql" and e["status"] == 503]
+    entries = [e for e in limited.access_log() if e.get("path") == "/sparql" and e["status"] == 503]
     assert entries and all(isinstance(e["ms"], float) and e["ms"] >= LIMIT * 1000 for e in entries)
 
 
@@ -82,3 +82,8 @@ def test_query_page_has_the_same_limit(limited: Server) -> None:
     assert time.monotonic() - started < LIMIT + 1.0
     assert page.status_code == 503 and "did not finish within" in page.text and 'role="alert"' in page.text
     assert _count(limited) > 0
+
+
+def test_replaced_workers_are_logged(limited: Server) -> None:
+    events = [e for e in limited.access_log() if e.get("event") == "worker replaced"]
+    assert events and all(e["reason"] == "time limit" and isinstance(e["pid"], int) for e in events)
