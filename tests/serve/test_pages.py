@@ -258,3 +258,18 @@ def test_pages_need_no_javascript_and_nothing_from_the_internet(client: httpx.Cl
             reference = str(element.get("href") or element.get("src"))
             assert reference.startswith("/"), reference
     assert client.get("/static/pages.css").status_code == 200
+
+
+def test_the_base_iris_whole_path_redirects_to_the_page(client: httpx.Client) -> None:
+    response = client.get("/trial-evidence-kb/id/trial/NCT00056160", params={"format": "turtle"})
+    assert response.status_code == 308
+    assert response.headers["location"] == "/trial/NCT00056160?format=turtle"
+
+
+def test_other_nodes_under_the_base_have_a_page_too(client: httpx.Client) -> None:
+    for path, expected in (("/trial/NCT00056160/arm/len-dex", "Lenalidomide plus dexamethasone"),
+                           ("/graph/source/weber-2007-mm009", "weber-2007-mm009"),
+                           ("/target/GO:0071159", "lenalidomide"),
+                           ("/adverse_event/HP:0001875", "Placebo plus dexamethasone"),
+                           ("/condition/MONDO:0009693", "MM-009")):
+        assert expected in text_of(page(client, path)), path

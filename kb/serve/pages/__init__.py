@@ -21,10 +21,10 @@ class and a visible label. Every lookup is a catalogue template run through
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from kb.serve.context import ServeContext
@@ -102,7 +102,20 @@ def routes(ctx: ServeContext) -> list[BaseRoute]:
     async def node_route(request: Request) -> Response:
         return await node.node_page(request, ctx, base_iri(request))
 
+    # A proxy that forwards the base IRI's whole path (https://w3id.org/trial-evidence-kb/id/trial/X
+    # to /trial-evidence-kb/id/trial/X) reaches the same pages.
+    base_path = urlsplit(links_for(ctx).base).path
+    prefixed: list[BaseRoute] = []
+    if base_path.strip("/"):
+        async def prefixed_route(request: Request) -> Response:
+            rest = _raw_rest(request, base_path)
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse("/" + rest + query, status_code=308)
+
+        prefixed.append(Route(base_path.rstrip("/") + "/{rest:path}", prefixed_route, name="base_path"))
+
     return [
+        *prefixed,
         Route("/", home_route, name="home"),
         Route("/search", search_route, name="search"),
         Route("/resource", resource_route, name="resource"),

@@ -32,9 +32,12 @@ _DESCRIBE = "CONSTRUCT { ?node ?predicate ?object } WHERE { ?node ?predicate ?ob
 def links_for(ctx: ServeContext) -> Links:
     """The :class:`Links` of this server: its base IRI, and the vocabulary for concepts' categories."""
     base = ctx.config.base or default_base()
+    vocabularies: list[Any] = []  # read once per page (each read checks the store's files for a newer version)
 
     def category_of(iri: str) -> str | None:
-        concept = ctx.knowledge_base().vocabulary.get(iri)
+        if not vocabularies:
+            vocabularies.append(ctx.knowledge_base().vocabulary)
+        concept = vocabularies[0].get(iri)
         return concept.category if concept is not None else None
 
     return Links(base, category_of)
