@@ -85,5 +85,8 @@ def test_query_page_has_the_same_limit(limited: Server) -> None:
 
 
 def test_replaced_workers_are_logged(limited: Server) -> None:
-    events = [e for e in limited.access_log() if e.get("event") == "worker replaced"]
+    assert httpx.get(limited.sparql, params={"query": RUNAWAY}, timeout=60).status_code == 503
+    deadline = time.monotonic() + 10
+    while not (events := [e for e in limited.access_log() if e.get("event") == "worker replaced"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert events and all(e["reason"] == "time limit" and isinstance(e["pid"], int) for e in events)
