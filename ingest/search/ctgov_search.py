@@ -210,7 +210,7 @@ class CtgovSearcher:
         url = f"{client.settings.ctgov_url}/studies"
         token: str | None = None
         tokens: set[str] = set()
-        number = 0
+        number = seen = 0
         while True:
             number += 1
             asked = {**params, "pageSize": str(size)}
@@ -225,7 +225,11 @@ class CtgovSearcher:
                 raise PageUnusable(f"{where}: expected a /studies page (an object with a 'studies' list)")
             if token is None and isinstance(page.get("totalCount"), int):
                 outcome.count = page["totalCount"]
-            yield page.get("studies", []), where
+            studies = page.get("studies", [])
+            seen += len(studies)
+            if number > 1 and seen > outcome.count + size:  # pages past the total the service announced: a paging loop
+                raise PageUnusable(f"{where}: {seen} studies on {number} pages, past the total of {outcome.count} the first page announced")
+            yield studies, where
             token = page.get("nextPageToken") if isinstance(page.get("nextPageToken"), str) else None
             if not token:
                 return

@@ -401,3 +401,19 @@ def test_pubmed_members_beyond_ncbis_10000_are_not_complete(httpserver: HTTPServ
     recorded.add("/eutils/esearch.fcgi", body, retstart="0")
     found = pubmed(httpserver).members({"term": TERM})
     assert (found.count, found.ids, found.complete, found.requests) == (12000, FIRST_FIVE, False, 1)
+
+
+def test_ctgov_pages_past_the_announced_total_stop_the_search(httpserver: HTTPServer, recorded: Recorded) -> None:
+    """A service that keeps handing out new page tokens cannot keep the search paging forever."""
+    import itertools
+
+    counter = itertools.count(1)
+    page = json.loads((DATA / "ctgov" / "studies_page_1.json").read_text())
+
+    def endless(request):  # type: ignore[no-untyped-def]
+        return Response(json.dumps({**page, "nextPageToken": f"token-{next(counter)}"}), content_type="application/json")
+
+    httpserver.clear()
+    httpserver.expect_request("/ctgov/studies").respond_with_handler(endless)
+    with pytest.raises(FetchError, match=r"past the total of 3 the first page announced"):
+        ctgov(httpserver).search({"condition": "multiple myeloma"}, page_size=2)
