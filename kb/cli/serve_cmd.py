@@ -78,7 +78,10 @@ def run(config: object) -> None:
         print(write, file=sys.stderr, flush=True)
 
     app = create_app(config, on_ready=ready)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5))
+    # A query sent by GET travels in the URL: h11 refuses request heads over 16 KiB by default,
+    # which a bound catalogue template passes once URL-encoded; 1 MiB, as browsers send.
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+                                           h11_max_incomplete_event_size=_MAX_REQUEST_HEAD))
     # uvicorn shuts down gracefully on SIGINT and SIGTERM, then raises the signal again with the
     # handlers it found: both are then KeyboardInterrupt here, so a server asked to stop exits 0.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -90,6 +93,10 @@ def run(config: object) -> None:
         signal.signal(signal.SIGTERM, previous)
         listener.close()
     print("kb serve: stopped", file=sys.stderr, flush=True)
+
+
+#: The largest request line and headers accepted (a GET query is in the URL).
+_MAX_REQUEST_HEAD = 1024 * 1024
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -4,6 +4,8 @@ content negotiation and format=, the service description, CORS, errors, the acce
 from __future__ import annotations
 
 import json
+import urllib.parse
+import urllib.request
 
 import httpx
 import pyoxigraph as ox
@@ -161,3 +163,11 @@ def test_results_parse_as_oxigraph_reads_them(server: Server) -> None:
         parsed = ox.parse_query_results(body, parser)
         assert isinstance(parsed, ox.QuerySolutions)
         assert len(list(parsed)) > 0
+
+
+
+def test_long_query_by_get(server: Server) -> None:
+    """A query of 100 KB in the URL (say a long template, URL-encoded) is answered, not refused by the HTTP parser."""
+    query = ("# " + "x" * 100 + "\n") * 1000 + "ASK { ?s ?p ?o }"
+    with urllib.request.urlopen(server.sparql + "?" + urllib.parse.urlencode({"query": query, "format": "json"})) as answer:
+        assert json.loads(answer.read())["boolean"] is True
