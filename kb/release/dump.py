@@ -77,20 +77,30 @@ def _quads_of(store: StoreBackend, graph: ox.NamedNode | ox.DefaultGraph) -> Ite
     return store.quads_matching(None, None, None, graph)
 
 
-def _canonical_blank_quads(store: StoreBackend, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> ox.Dataset:
-    """Every quad that mentions a blank node, its blank nodes relabelled canonically (RDFC-1.0).
+#: The quads of named graphs that mention a blank node: a scan inside the store (2.8 s of CPU at 640k
+#: quads, against 5.5 s to look at every quad in Python). A fixed query: nothing is bound into it.
+_BLANK_QUADS = """
+SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } }
+"""
+
+
+def _canonical_blank_quads(store: StoreBackend) -> tuple[ox.Dataset, set[str]]:
+    """Every quad that mentions a blank node, its blank nodes relabelled canonically (RDFC-1.0), and
+    the names of the graphs holding such quads.
 
     Only those quads take part in the labelling (RDFC-1.0 hashes the quads that mention a blank
-    node), so the labels are those of the whole dataset at the cost of a pass over the store.
+    node), so the labels are those of the whole dataset.
     """
     blank = ox.Dataset()
-    for graph in graphs:
-        for quad in _quads_of(store, graph):
-            if _has_blank(quad):
-                blank.add(quad)
-    if len(blank):
+    for s, p, o, g in store.select(_BLANK_QUADS).rows:
+        blank.add(ox.Quad(s, p, o, g))  # type: ignore[arg-type]  # the pattern binds all four
+    for quad in _quads_of(store, ox.DefaultGraph()):  # the union query sees no default graph apart
+        if _has_blank(quad):
+            blank.add(quad)
+    graphs = {quad.graph_name.value for quad in blank if isinstance(quad.graph_name, ox.NamedNode)}
+    if len(blank):  # (a pyoxigraph Dataset's truth value is not its emptiness)
         blank.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return blank
+    return blank, graphs
 
 
 def _sorted_lines(quads: list[ox.Quad]) -> list[bytes]:
@@ -112,13 +122,15 @@ def write_dump(store: StoreBackend, path: Path) -> DumpReport:
     :raises OSError: when ``path`` cannot be written (the caller names it).
     """
     graphs = _graph_order(store)
-    blank = _canonical_blank_quads(store, graphs)
+    blank, blank_graphs = _canonical_blank_quads(store)
     report = DumpReport()
     with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as out:
         for graph in graphs:
-            quads = [quad for quad in _quads_of(store, graph) if not _has_blank(quad)]
-            if len(blank):  # (a pyoxigraph Dataset's truth value is not its emptiness)
+            if isinstance(graph, ox.DefaultGraph) or graph.value in blank_graphs:
+                quads = [quad for quad in _quads_of(store, graph) if not _has_blank(quad)]
                 quads.extend(blank.quads_for_graph_name(graph))
+            else:  # most graphs: no quad to look at one by one
+                quads = list(_quads_of(store, graph))
             lines = _sorted_lines(quads)
             if not lines:
                 continue
