@@ -39,7 +39,7 @@ async def publication_page(request: Request, ctx: ServeContext, iri: str, *, doi
         if fmt is not None:
             return await rdf_response(ctx, iri, fmt)
     links = links_for(ctx)
-    jobs: dict[str, Any] = {"facts": describe(ctx, iri), "incoming": ctx.template("page_links", {"iri": iri})}
+    jobs: dict[str, Any] = {"facts": describe(ctx, iri), "incoming": ctx.template("page_links", {"iri": iri, "predicate": _DERIVED})}
     doi = doi or (str(record[0]["doi"]) if record and record[0]["doi"] else None)
     if doi:
         jobs["results"] = ctx.template("outcome_results", {"doi": doi})
@@ -63,7 +63,7 @@ async def author_page(request: Request, ctx: ServeContext, iri: str) -> Response
     if fmt is not None:
         return await rdf_response(ctx, iri, fmt)
     links = links_for(ctx)
-    found, incoming = await asyncio.gather(describe(ctx, iri), ctx.template("page_links", {"iri": iri}))
+    found, incoming = await asyncio.gather(describe(ctx, iri), ctx.template("page_links", {"iri": iri, "predicate": _CREATOR}))
     if not found:
         raise not_found(f"author <{iri}>")
     works: dict[str, dict[str, object]] = {}
