@@ -353,6 +353,12 @@ BENIGN: dict[str, dict[str, list[str]]] = {
     "registry_results": {"trial": ["MM-009", "NCT00056160", "DEX-SCHEDULE"]},
     "unresolved": {"category": ["adverse_event", "drug"]},
     "retracted_findings": {"retraction": ["retracted", "expression_of_concern"]},
+    # The evidence pages' templates (kb.serve.pages); page_search is checked by SUBSTRING_SEARCHES.
+    "page_node": {"iri": [TTP, OS, NEUTROPENIA, ID + "trial/NCT00056160"]},
+    "page_links": {"iri": [ID + "trial/NCT00056160", "http://purl.obolibrary.org/obo/CHEBI_63791", TTP],
+                   "predicate": ["http://www.w3.org/ns/prov#wasDerivedFrom", "https://w3id.org/trial-evidence-kb/ontology#inTrial"]},
+    "page_search": {"text": ["Revlimid", "MM-009", "10.1056/nejmoa070596"]},
+    "page_drug_trials": {"drug": ["lenalidomide", "dexamethasone"]},
 }
 HOSTILE = [
     '"', "'", '"""', "\\", '\\"', "}", "{", "} UNION { ?s ?p ?o }", '" } UNION { ?s ?p ?o } #', "') } UNION { ?s ?p ?o } #",
@@ -397,6 +403,10 @@ def _denotes_a_benign_value(name: str, parameter: str, value: str) -> bool:
     return key(value) in {key(benign) for benign in BENIGN[name][parameter]}
 
 
+#: Parameters that select by substring (template, parameter) -> the column holding the matched name.
+SUBSTRING_SEARCHES = {("page_search", "text"): "matched"}
+
+
 def _base(name: str, fuzzed: str) -> dict[str, str]:
     """Benign values for the template's other required parameters."""
     template = load_template(name)
@@ -417,6 +427,13 @@ def _check_safe(name: str, parameter: str, value: str) -> None:
     except KBError:
         pass
     else:
+        if (name, parameter) in SUBSTRING_SEARCHES:
+            # A substring search finds whatever contains the text: each row must match it, no more.
+            column = SUBSTRING_SEARCHES[(name, parameter)]
+            wrong = [row for row in rows if value.strip().lower() not in str(getattr(row, column)).lower()]
+            assert not wrong, f"{name}.{parameter}={value!r} returned rows whose {column} does not contain it: {wrong}"
+            assert _snapshot(STORE) == SNAPSHOT
+            return
         extra = set(rows) - BASELINES[(name, parameter)]
         assert not extra, f"{name}.{parameter}={value!r} returned rows no benign value returns: {extra}"
         if not _denotes_a_benign_value(name, parameter, value):
