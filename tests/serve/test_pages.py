@@ -273,3 +273,46 @@ def test_other_nodes_under_the_base_have_a_page_too(client: httpx.Client) -> Non
                            ("/adverse_event/HP:0001875", "Placebo plus dexamethasone"),
                            ("/condition/MONDO:0009693", "MM-009")):
         assert expected in text_of(page(client, path)), path
+
+
+PAPER = """
+source: {id: paper-syn-2, publication: {title: Synthetic report of SYN-2}}
+trials:
+  - key: syn2
+    registry_ids: [NCT09000002]
+    arms:
+      - {key: len-dex, label: Len/Dex, registry_group: Lenalidomide plus dexamethasone,
+         interventions: [{drug: lenalidomide}, {drug: dexamethasone}]}
+      - {key: pbo-dex, label: Pbo/Dex, registry_group: Placebo plus dexamethasone,
+         interventions: [{placebo: true}, {drug: dexamethasone}]}
+outcome_results:
+  - key: ttp
+    trial: syn2
+    outcome: Time to Progression
+    measurements: [{arm: pbo-dex, statistic: median, value: 4.8, unit: month}]
+"""
+
+
+def test_the_trial_page_shows_registry_figures_beside_the_papers(tmp_path: Path) -> None:
+    from tests.conftest import DATA_DIR, run_cli
+    from tests.serve.conftest import start_server
+
+    store = tmp_path / "store"
+    paper = tmp_path / "paper.yaml"
+    paper.write_text(PAPER, encoding="utf-8")
+    assert run_cli(store, "ingest", "ctgov", str(DATA_DIR / "ctgov" / "na_values_v2.json")).code == 0
+    assert run_cli(store, "ingest", "findings", str(paper)).code == 0
+    running = start_server(store, tmp_path / "log")
+    try:
+        with httpx.Client(base_url=running.url, timeout=30) as http:
+            tree = page(http, "/trial/NCT09000002")
+    finally:
+        running.stop()
+    table = tree.xpath("//h2[@id='registry']/following-sibling::table[1]")
+    assert table, "no registry section"
+    rows = [text_of(tr) for tr in table[0].xpath(".//tbody/tr")]
+    registry = [i for i, row in enumerate(rows) if "ctgov-NCT09000002" in row and "4.7" in row and "Placebo plus dexamethasone" in row]
+    papers = [i for i, row in enumerate(rows) if "paper-syn-2" in row and "4.8" in row]
+    assert registry and papers
+    # Side by side: the paper's figure for the placebo arm sits next to the registry's.
+    assert min(abs(i - j) for i in registry for j in papers) <= 2
