@@ -6,7 +6,8 @@ The rules, in order (each estimate left out gets the first reason that applies):
    without an estimate (a p-value only), an estimate without a confidence interval, or one whose
    interval does not hold it, is listed and not pooled.
 2. **One estimate per trial.** Reports of one trial (the same trial IRI, or the same acronym in
-   upper case) give one estimate: the latest analysis by default (``select="latest"``), or the
+   upper case) give one estimate, chosen among those rule 1 kept (a later analysis without a CI does
+   not displace an earlier one with it): the latest analysis by default (``select="latest"``), or the
    earliest (``"earliest"``). An analysis is dated by its data cut-off, else by its publication's
    date; ties go to the later kind of analysis (interim, primary, unblinding, final, updated,
    long-term follow-up), then to the source id, so the choice does not depend on the store's order.

@@ -40,10 +40,12 @@ PARAMETERS: dict[str, list[dict[str, str]]] = {
     "publication": [{"doi": "10.1056/NEJMoa070596"}, {"pmid": "18032763"}],
     "registry_results": [{"trial": "MM-009"}],
     "trial_reports": [{"trial": "MM-009"}],
+    "synthesis_estimates": [{"drug": "lenalidomide", "outcome": "overall survival"}, {"drug": "Revlimid", "outcome": "OS"}],
 }
 #: GROUP_CONCAT columns: SPARQL leaves the order of the parts open (even two embedded stores differ).
 CONCATENATED = {("publication", "sources"): " ", ("unresolved", "name"): " | ", ("unresolved", "sources"): ", ",
-                ("retracted_findings", "updates"): ", ", ("retracted_findings", "notices"): " | ", ("retracted_findings", "flagged_by"): ", "}
+                ("retracted_findings", "updates"): ", ", ("retracted_findings", "notices"): " | ", ("retracted_findings", "flagged_by"): ", ",
+                ("synthesis_estimates", "pools"): " ", ("synthesis_estimates", "pooled_trials"): ", "}
 #: Templates Virtuoso 7.2 (Debian's virtuoso-opensource) answers wrongly: expected failures, with why.
 VIRTUOSO_WRONG = {
     "adverse_events": "Virtuoso 7.2 leaves the comparator arm unbound in 3 of 11 rows (an OPTIONAL holding a FILTER) "

@@ -359,6 +359,7 @@ BENIGN: dict[str, dict[str, list[str]]] = {
                    "predicate": ["http://www.w3.org/ns/prov#wasDerivedFrom", "https://w3id.org/trial-evidence-kb/ontology#inTrial"]},
     "page_search": {"text": ["Revlimid", "MM-009", "10.1056/nejmoa070596"]},
     "page_drug_trials": {"drug": ["lenalidomide", "dexamethasone"]},
+    "synthesis_estimates": {"drug": ["lenalidomide", "dexamethasone"], "outcome": ["OS", "TTP"]},
 }
 HOSTILE = [
     '"', "'", '"""', "\\", '\\"', "}", "{", "} UNION { ?s ?p ?o }", '" } UNION { ?s ?p ?o } #', "') } UNION { ?s ?p ?o } #",
