@@ -147,36 +147,38 @@ def software_version() -> str:
         return "unknown"
 
 
-def counts_of(kb: KnowledgeBase) -> tuple[dict[str, int], list[FindingCount]]:
-    """The KB's counts (``kb stats --triples``) and its findings by kind and curation status."""
-    row = kb.stats(distinct_triples=True)
+def counts_of(kb: KnowledgeBase, *, distinct_triples: bool = True) -> tuple[dict[str, int], list[FindingCount]]:
+    """The KB's counts (``kb stats --triples``; without ``triples`` unless ``distinct_triples``) and
+    its findings by kind and curation status."""
+    row = kb.stats(distinct_triples=distinct_triples)
     counts = {name: int(value) for name, value in row._asdict().items()}
     findings = [FindingCount(kind=r.kind, status=r.status, count=r.findings) for r in kb.query("findings_by_status")]
     return counts, findings
 
 
-def source_entries(kb: KnowledgeBase, sizes: dict[str, int] | None = None, digests: dict[str, str] | None = None) -> list[SourceEntry]:
-    """Every source graph with its content hash, quads (``sizes``, else counted) and digest (if given)."""
-    entries = []
-    for row in kb.query("release_sources"):
-        quads = sizes[row.graph] if sizes is not None and row.graph in sizes else kb.store.count(kb.source_graph(row.source))
-        digest = digests.get(row.graph) if digests is not None else None
-        entries.append(SourceEntry(source=row.source, graph=row.graph, content_hash=row.content_hash, quads=quads, digest=digest))
-    return entries
+def source_entries(kb: KnowledgeBase, sizes: dict[str, int], digests: dict[str, str] | None = None) -> list[SourceEntry]:
+    """Every source graph with its content hash, quads (``sizes``, by graph IRI) and digest (if given)."""
+    return [
+        SourceEntry(source=row.source, graph=row.graph, content_hash=row.content_hash, quads=sizes.get(row.graph, 0),
+                    digest=digests.get(row.graph) if digests is not None else None)
+        for row in kb.query("release_sources")
+    ]
 
 
 def live_manifest(kb: KnowledgeBase, *, issued: str) -> Manifest:
     """The manifest of the KB as it is now (version ``live``): no files, no graph digests.
 
-    Quads per source are counted in the store (a scan of each source graph).
+    Quads are counted in the store, per graph (``queries/graph_sizes.rq``: one scan) and in all;
+    distinct triples (another scan, which a diff does not need) are left out.
     """
     from kb.rdf.document import MAPPING_VERSION
 
-    counts, findings = counts_of(kb)
-    sources = source_entries(kb)
+    counts, findings = counts_of(kb, distinct_triples=False)
+    counts["quads"] = kb.store.count()
+    sizes = {row.graph: row.quads for row in kb.query("graph_sizes")}
+    sources = source_entries(kb, sizes)
     source_graphs = {entry.graph for entry in sources}
-    graphs = [GraphEntry(graph=g.value, quads=kb.store.count(g)) for g in sorted(kb.store.named_graphs(), key=lambda g: g.value)
-              if g.value not in source_graphs]
+    graphs = [GraphEntry(graph=graph, quads=quads) for graph, quads in sorted(sizes.items()) if graph not in source_graphs]
     where = str(kb.store.path) if kb.store.path is not None else ":memory:"
     return Manifest(title=f"the live KB at {where}", version="live", issued=issued, software_version=software_version(),
                     mapping_version=MAPPING_VERSION, counts=counts, findings=findings, sources=sources, graphs=graphs)
