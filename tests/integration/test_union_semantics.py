@@ -108,7 +108,8 @@ def _merged(kb: KnowledgeBase) -> KnowledgeBase:
 
 
 #: GROUP_CONCAT columns, whose parts SPARQL leaves in no order (as in test_store_contract.py).
-CONCATENATED = {("publication", "sources"): " ", ("unresolved", "name"): " | ", ("unresolved", "sources"): ", "}
+CONCATENATED = {("publication", "sources"): " ", ("unresolved", "name"): " | ", ("unresolved", "sources"): ", ",
+                ("synthesis_estimates", "pools"): " ", ("synthesis_estimates", "pooled_trials"): ", "}
 
 
 def _rows(kb: KnowledgeBase, name: str, params: dict[str, Any]) -> list[str]:
