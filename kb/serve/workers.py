@@ -603,6 +603,12 @@ _WORKER_CODE = "import sys; from kb.serve.workers import worker_entry; worker_en
 
 
 # -- the pool, in the server process ---------------------------------------------------------
+class _Dead:
+    """What :meth:`QueryPool._call` returns for a worker found dead before the job was sent."""
+
+
+_DEAD = _Dead()
+
 @dataclass(eq=False)
 class _Process:
     process: subprocess.Popen[bytes]
@@ -714,10 +720,13 @@ class QueryPool:
                 self._loop.call_soon_threadsafe(self._idle.put_nowait, worker)
             return
 
-    def _call(self, worker: _Process, job: Job, timeout: float) -> Reply | BaseException:
+    def _call(self, worker: _Process, job: Job, timeout: float) -> Reply | BaseException | _Dead:
         """Send ``job`` and wait for the reply (in an executor thread); the worker goes back to the
         pool, or is replaced. Errors are returned, not raised, so that the waiting side decides."""
         assert self._loop is not None
+        if worker.exitcode is not None:  # died while idle (killed from outside): the job never reached it
+            self._executor.submit(self._replace, worker, "ended while idle")
+            return _DEAD
         try:
             worker.connection.send(job)
             if worker.connection.poll(timeout):
@@ -744,15 +753,19 @@ class QueryPool:
         if self._loop is None:
             raise StoreError("the query workers are not started")
         limit = self.config.query_timeout if timeout is None else timeout
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), self.queue_wait)
-        except TimeoutError:
-            raise PoolBusy(f"every query worker stayed busy for {self.queue_wait:g} s: try again shortly") from None
-        future = self._loop.run_in_executor(self._executor, self._call, worker, job, limit)
-        outcome = await asyncio.shield(future)  # a cancelled request leaves _call to return the worker
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
+        waited_until = time.monotonic() + self.queue_wait
+        while True:
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), max(0.0, waited_until - time.monotonic()))
+            except TimeoutError:
+                raise PoolBusy(f"every query worker stayed busy for {self.queue_wait:g} s: try again shortly") from None
+            future = self._loop.run_in_executor(self._executor, self._call, worker, job, limit)
+            outcome = await asyncio.shield(future)  # a cancelled request leaves _call to return the worker
+            if isinstance(outcome, _Dead):
+                continue  # the job was not sent: another worker takes it
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
 
     @property
     def size(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -57,3 +58,21 @@ def test_sigterm_stops_cleanly_with_its_workers(serve_store: Path, tmp_path: Pat
     assert "kb serve: stopped" in server.log()
     for pid in workers:  # the server waited for its workers: none is left running
         assert not os.path.exists(f"/proc/{pid}")
+
+
+def test_a_worker_killed_from_outside_is_replaced(serve_store: Path, tmp_path: Path) -> None:
+    """A worker that dies while idle (the OOM killer, an operator) costs no request: the job goes
+    to another worker, and the dead one is replaced."""
+    server = start_server(serve_store, tmp_path / "log", "--workers", "2")
+    try:
+        workers = _worker_pids(server.process.pid)
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        for _ in range(6):
+            assert httpx.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code == 200
+        replaced = [e for e in server.access_log() if e.get("event") == "worker replaced"]
+        assert sorted(e["pid"] for e in replaced) == sorted(workers)
+        assert set(_worker_pids(server.process.pid)).isdisjoint(workers)
+    finally:
+        server.stop()
