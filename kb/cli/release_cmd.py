@@ -112,7 +112,8 @@ def diff(
     if rows:
         print_rows(("change", "source", "old_quads", "new_quads", "delta", "reason"), rows, RowFormat.table)
     for graph in result.graphs:
-        print(f"other graph {graph.change}: {graph.graph} ({graph.old_quads} -> {graph.new_quads} quads)")
+        sizes = f"{graph.old_quads} -> {graph.new_quads}" if graph.change == "changed" else str(graph.new_quads if graph.old_quads is None else graph.old_quads)
+        print(f"other graph {graph.change}: {graph.graph} ({sizes} quads)")
     print(f"{result.summary()}; quads {before.counts.get('quads')} -> {after.counts.get('quads')}")
 
 

@@ -282,3 +282,23 @@ def test_load_takes_a_plain_nquads_file(built: Cli, tmp_path: Path) -> None:
     diff = built("diff", str(target), "--json", store_path=fresh)
     data = json.loads(diff.stdout)
     assert data["added"] == data["replaced"] == data["removed"] == [] and data["unchanged"] == 5
+
+
+def test_the_previous_release_is_the_newest_beside_by_date_not_by_name(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from kb.release import write_release
+
+    kb = KnowledgeBase.memory()
+    kb.ingest("findings", [examples_dir() / "pooled_ash2007.yaml"])
+    folder = tmp_path / "releases"
+    for name, month in (("b", 1), ("a", 3), ("c", 2)):
+        write_release(kb, folder / name, name, issued=datetime(2026, month, 1, tzinfo=timezone.utc))
+    (folder / "c" / "release.json").write_text("{damaged")  # never taken as the previous release
+    (folder / "notes").mkdir()  # a folder without a release
+    report = write_release(kb, folder / "d", "d")
+    assert report.manifest.previous is not None
+    assert (report.manifest.previous.version, report.manifest.previous.found) == ("a", "newest beside")
+    given = write_release(kb, folder / "e", "e", previous=folder / "b")
+    assert given.manifest.previous is not None and (given.manifest.previous.version, given.manifest.previous.found) == ("b", "given")
+    assert given.diff.summary() == "0 added, 0 replaced, 0 removed, 1 unchanged"
