@@ -291,3 +291,44 @@ def test_cli_refuses_bad_input_with_a_message(built: Callable[..., CliResult], a
 
 def test_synthesis_type_is_exported() -> None:
     assert Synthesis.__module__ == "kb.synthesis.model"
+
+
+# -- an independent implementation: R's metafor, where CI installs it --------------------------
+
+R_POOL = """
+library(metafor)
+d <- read.csv("included.csv")
+for (method in c("FE", "DL", "PM")) {
+  fit <- rma(yi = log_estimate, sei = se, data = d, method = method)
+  cat(sprintf("%s %.10f %.10f %.10f %.10f %.10f %.10f\\n", method, coef(fit), fit$se, fit$tau2, fit$I2, fit$QE, fit$QEp))
+}
+"""
+
+
+def test_the_pool_equals_r_metafor_on_the_constructed_case(constructed_kb: KnowledgeBase, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("Rscript is not installed (the pool is checked against arithmetic by hand above)")
+    if subprocess.run([rscript, "-e", "library(metafor)"], capture_output=True, timeout=120, check=False).returncode != 0:
+        pytest.skip("the R package metafor is not installed")
+    results = {method: synthesize(constructed_kb, "lenalidomide", "overall survival", method=method) for method in ("dl", "pm")}
+    rows = [r for r in results["dl"].to_rows() if r["row"] == "estimate" and r["included"]]
+    with (tmp_path / "included.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["trial", "log_estimate", "se"], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    (tmp_path / "pool.R").write_text(R_POOL, encoding="utf-8")
+    run = subprocess.run([rscript, "pool.R"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    r = {line.split()[0]: [float(v) for v in line.split()[1:]] for line in run.stdout.splitlines()}
+    dl, pm = results["dl"], results["pm"]
+    assert dl.fixed is not None and dl.random is not None and dl.heterogeneity is not None
+    assert pm.random is not None and pm.heterogeneity is not None
+    assert r["FE"][:2] == pytest.approx([dl.fixed.log_estimate, dl.fixed.se], rel=1e-6)
+    assert r["DL"][:5] == pytest.approx([dl.random.log_estimate, dl.random.se, dl.heterogeneity.tau2, dl.heterogeneity.i2, dl.heterogeneity.q], rel=1e-6)
+    assert r["DL"][5] == pytest.approx(dl.heterogeneity.q_p_value, rel=1e-6)
+    # Paule-Mandel is iterated: both stop within their tolerances.
+    assert r["PM"][:3] == pytest.approx([pm.random.log_estimate, pm.random.se, pm.heterogeneity.tau2], rel=1e-4)
