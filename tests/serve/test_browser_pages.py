@@ -30,7 +30,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def _chromium() -> str:
     path = os.environ.get("KB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium chromium-driver; or set KB_CHROMIUM)")
+        pytest.skip(f"Chromium not found at {path} (Debian: apt-get install chromium chromium-driver; or set KB_CHROMIUM to its path)")
     return path
 
 
