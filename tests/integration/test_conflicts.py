@@ -50,3 +50,16 @@ def test_agreeing_sources_are_not_conflicts() -> None:
     kb = KnowledgeBase.memory()
     kb.load([(None, _registry(0.70, 0.55, 0.89)), (None, _paper("paper-b", "10.1000/b", 0.7, 0.55, 0.89))])
     assert kb.query("conflicts") == []
+
+
+def test_a_bound_one_source_leaves_out_is_no_disagreement() -> None:
+    kb = KnowledgeBase.memory()
+    without_ci = _paper("paper-c", "10.1000/c", 0.70, 0.55, 0.89)
+    comparison = without_ci.outcome_results[0].comparisons[0].model_copy(update={"ci_lower": None, "ci_upper": None})
+    result = without_ci.outcome_results[0].model_copy(update={"comparisons": (comparison,)})
+    kb.load([(None, _registry(0.70, 0.55, 0.89)), (None, without_ci.model_copy(update={"outcome_results": (result,)}))])
+    assert kb.query("conflicts") == []
+    kb.load([(None, _paper("paper-d", "10.1000/d", 0.80, 0.62, 0.99))])
+    assert {(row.source, row.other_source, row.differs) for row in kb.query("conflicts")} == {
+        ("ctgov-test", "paper-d", "estimate ci_lower ci_upper"), ("paper-c", "paper-d", "estimate"),
+    }
