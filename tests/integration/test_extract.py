@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,31 @@ def test_bad_inputs_are_errors_naming_the_file(tmp_path: Path, capsys: pytest.Ca
     assert main(["--store", ":memory:", "extract", "--doi", "not-a-doi"]) == 1
     assert "malformed DOI" in capsys.readouterr().err
     assert main(["--store", str(tmp_path / "s"), "ingest", "ris", "--extract", str(text)]) == 2
+
+
+_MADE_UP_PUBMED = """<?xml version="1.0" encoding="UTF-8"?>
+<PubmedArticleSet><PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM">
+<PMID Version="1">99000123</PMID>
+<Article PubModel="Print"><Journal><Title>Made-up journal</Title></Journal>
+<ArticleTitle>A made-up trial of drug X (test data).</ArticleTitle>
+<Abstract><AbstractText Label="RESULTS" NlmCategory="RESULTS">In NCT01234567, 200 patients were randomized.
+Overall survival was longer with drug X (hazard ratio, 0.72; 95% CI, 0.61 to 0.85; P&lt;0.001).</AbstractText></Abstract>
+</Article></MedlineCitation></PubmedArticle></PubmedArticleSet>
+"""
+
+
+def test_ingest_pmid_extract_fetches_and_loads_drafts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: Any) -> None:
+    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(_MADE_UP_PUBMED, content_type="text/xml")
+    monkeypatch.setenv("KB_EUTILS_URL", httpserver.url_for("/eutils"))
+    monkeypatch.setenv("KB_HTTP_CACHE", "off")
+    monkeypatch.setenv("KB_HTTP_RETRIES", "0")
+    store = tmp_path / "store"
+    assert main(["--store", str(store), "ingest", "pmid", "99000123", "--extract", "--quiet"]) == 0
+    drafts = _draft_quotes(store)
+    assert len(drafts) == 1
+    [(source, quote, start, end, abstract)] = next(iter(drafts.values()))
+    assert source == "extraction-pmid-99000123" and abstract[start:end] == quote and "0.72" in quote
+    with KnowledgeBase.open(store, read_only=True) as kb:
+        [row] = kb.query("outcome_results", trial="NCT01234567")
+        assert (row.statistic, row.value, row.ci_lower, row.ci_upper, row.source, row.status) == (
+            "hazard_ratio", 0.72, 0.61, 0.85, "extraction-pmid-99000123", "draft")
