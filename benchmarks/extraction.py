@@ -7,8 +7,8 @@ up to ``--abstracts`` texts, and prints, as Markdown, the abstracts per second o
 - the floor: a bare read of the same abstracts (reading the files and decoding the JSON or XML);
 - the extractor: the same read, then ``RuleBasedExtractor().extract`` on every text;
 
-with the ratio of the two (how many times the bare read the extraction takes). The vocabulary
-is loaded before timing (a one-off start-up cost, reported on its own). Nothing asserts on time.
+with the ratio of the two (how many times the bare read the extraction takes). The start-up
+(the first extraction, which loads the vocabulary) is timed on its own, before the passes. Nothing asserts on time.
 """
 
 from __future__ import annotations
@@ -73,12 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     count = len(base) * copies
 
     from kb.extraction.rules import RuleBasedExtractor
-    from kb.vocab import get_vocabulary
 
+    # Start-up: the first extraction that reads a mechanism sentence loads the vocabulary.
     started = time.perf_counter()
-    get_vocabulary()
-    vocabulary_seconds = time.perf_counter() - started
     extractor = RuleBasedExtractor()
+    extractor.extract("Aspirin inhibits cyclooxygenase in vitro.")
+    vocabulary_seconds = time.perf_counter() - started
 
     def bare() -> object:
         return [_read(files) for _ in range(copies)]
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"| read + extract | {figures['extract_per_second']:,.0f} | {figures['extract_per_cpu_second']:,.0f} | {figures['ratio_to_bare_read']:,.1f} |"
     )
-    print(f"\nextraction alone: {figures['extraction_only_per_second']:,.0f} abstracts/s; vocabulary load {vocabulary_seconds:.2f} s (once)")
+    print(f"\nextraction alone: {figures['extraction_only_per_second']:,.0f} abstracts/s; start-up (first extraction, vocabulary load) {vocabulary_seconds:.2f} s, once")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
