@@ -42,14 +42,15 @@ _NAMES: list[tuple[str, Measure, bool]] = [
     (r"\b(?:a)?IRRs?\b", Measure.rate_ratio, False),
     (r"(?:relative" + S + r"+risks?|risk" + S + r"+ratios?)", Measure.risk_ratio, True),
     (r"\b(?:a)?RRs?(?=\b|\d)", Measure.risk_ratio, False),
-    (r"(?:absolute" + S + r"+)?risk" + S + r"+differences?", Measure.risk_difference, True),
+    (r"absolute" + S + r"+risk" + S + r"+(?:differences?|reductions?)|risk" + S + r"+differences?", Measure.risk_difference, True),
     (r"\bRDs?\b", Measure.risk_difference, False),
     (r"median" + S + r"+differences?", Measure.median_difference, True),
     (r"(?:(?:weighted|average)" + S + r"+)?mean" + S + r"+(?:between[- ]groups?" + S + r"+)?differences?"
      r"|" + r"(?:between[- ]groups?" + S + r"+|treatment" + S + r"+|average" + S + r"+)?differences?", Measure.mean_difference, True),
     (r"\b(?:W)?MDs?\b", Measure.mean_difference, False),
     (r"(?:mortality|incidence)" + S + r"+ratios?|" + r"treatment" + S + r"+effects?|ratio" + S + r"+of" + S
-     + r"+(?:geometric" + S + r"+)?means", Measure.other, True),
+     + r"+(?:geometric" + S + r"+)?means|geometric" + S + r"+mean" + S + r"+ratios?", Measure.other, True),
+    (r"\bGMRs?\b", Measure.other, False),
 ]
 _NAME_RE = re.compile(
     r"(?<![\w'’-])(?:" + "|".join(f"(?P<m{i}>{'(?i:' + p + ')' if ci else p})" for i, (p, _, ci) in enumerate(_NAMES)) + ")"
@@ -164,9 +165,9 @@ def _plausible(found: _Found) -> bool:
 # because trying its ~20 alternatives at every character is the extractor's largest cost.
 _TRIGGERS = frozenset(
     "standardized standardised cohen hedges d effect sub subdistribution hazard odds incidence incident rate relative risk "
-    "absolute median weighted average mean between treatment difference differences mortality ratio".split()
+    "absolute median weighted average mean between treatment difference differences mortality ratio geometric".split()
 )
-_ABBREVIATIONS = frozenset("SMD SMDs HR HRs aHR adj OR ORs aOR IRR IRRs aIRR RR RRs aRR RD RDs MD MDs WMD".split())
+_ABBREVIATIONS = frozenset("SMD SMDs HR HRs aHR adj OR ORs aOR IRR IRRs aIRR RR RRs aRR RD RDs MD MDs WMD GMR GMRs".split())
 _WORDS = re.compile(r"[A-Za-z]+")
 
 

@@ -35,6 +35,9 @@ def _only(text: str):  # noqa: ANN202 - returns an EffectEstimate
         ("The effect was large (SMD 0.63, 95% CI 0.20 to 1.06).", Measure.standardized_mean_difference, 0.63, 0.20, 1.06, 95, None),
         ("The hazard ratio for death with drug X was 0.80 (95% CI 0.70 to 0.91).", Measure.hazard_ratio, 0.80, 0.70, 0.91, 95, None),
         ("Adjusted analyses agreed (aOR 0·73, 0·53–0·99, p=0·0406).", Measure.odds_ratio, 0.73, 0.53, 0.99, None, ("=", 0.0406)),
+        ("Fewer events (absolute risk reduction 5.2%, 95% CI 1.1 to 9.3).", Measure.risk_difference, 5.2, 1.1, 9.3, 95, None),
+        ("Exposure was similar (geometric mean ratio 1.25, 90% CI 1.10-1.42).", Measure.other, 1.25, 1.10, 1.42, 90, None),
+        ("Risk fell (hazard ratio (HR) 0.72 (0.61–0.85)).", Measure.hazard_ratio, 0.72, 0.61, 0.85, None, None),
         ("Risk rose after meta-analysis (odds ratio (OR)=1.15, 95% confidence interval (95% CI)=1.12-1.19; P = 1.60 x 10 -19).",
          Measure.odds_ratio, 1.15, 1.12, 1.19, 95, ("=", 1.6e-19)),
         ("Stroke was rarer (HR\u2009=\u20090.47; 95% CI\u2009=\u20090.22\u20130.97; two-sided P\u2009=\u20090.04).", Measure.hazard_ratio, 0.47, 0.22, 0.97, 95, ("=", 0.04)),
@@ -89,6 +92,7 @@ def test_span_covers_name_to_p_value() -> None:
         "The trial was powered to detect a hazard ratio of 0.75 with 80% power.",
         "Patients aged 18 or over were eligible; OR and HR are reported elsewhere.",
         "The mean score was 38.5 (95% CI 37.7 to 39.3) in the control group.",
+        "Mortality was lower (relative risk reduction 20%; P=0.01).",
     ],
 )
 def test_no_estimate(text: str) -> None:
