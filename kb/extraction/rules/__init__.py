@@ -38,7 +38,7 @@ class RuleBasedExtractor:
     version = VERSION
 
     def __init__(self, vocabulary: object | None = None) -> None:
-        """``vocabulary`` (a :class:`kb.vocab.Vocabulary`) resolves mechanism drugs and targets; None: the bundled one."""
+        """``vocabulary`` (a :class:`kb.vocab.Vocabulary`) resolves mechanism drugs and targets and adverse events; None: the bundled one."""
         self._vocabulary = vocabulary
 
     def extract(self, text: str, *, text_id: str | None = None) -> Extraction:
@@ -47,6 +47,9 @@ class RuleBasedExtractor:
         vocabulary = self._vocabulary if self._vocabulary is not None else get_vocabulary()
         estimates = find_estimates(text, sentences)
         arm_sizes = find_arm_sizes(text, sentences)
+        adverse_events = find_adverse_events(text, sentences, vocabulary)
+        # Figures read as an adverse event's rates are not proposed a second time as an outcome's values.
+        arm_values = [v for v in find_arm_values(text, sentences) if not any(a.span.overlaps(v.span.start, v.span.end) for a in adverse_events)]
         return Extraction(
             text_id=text_id,
             extractor=self.name,
@@ -54,8 +57,8 @@ class RuleBasedExtractor:
             estimates=tuple(estimates),
             arm_sizes=tuple(arm_sizes),
             total_randomized=find_total_randomized(text, sentences, arm_sizes),
-            arm_values=tuple(find_arm_values(text, sentences)),
-            adverse_events=tuple(find_adverse_events(text, sentences, vocabulary)),
+            arm_values=tuple(arm_values),
+            adverse_events=tuple(adverse_events),
             mechanisms=tuple(find_mechanisms(text, sentences, vocabulary)),
             registry_numbers=tuple(find_registry_numbers(text)),
         )

@@ -88,6 +88,7 @@ def test_adverse_events_with_grade() -> None:
     assert first.event_curie == "HP:0001875"
     assert [(e.event, e.grade, e.values) for e in events[1:]] == [("thromboembolic events", "unspecified", (14.7, 3.4))]
     assert all(text[e.span.start: e.span.end] == e.span.quote for e in events)
+    assert EXTRACT.extract(text).arm_values == ()  # the same figures are not proposed twice
 
 
 @pytest.mark.parametrize(
