@@ -45,7 +45,7 @@ _LABEL_BEFORE = re.compile(
 )
 _BARE_N = re.compile(r"\(" + S + r"*\bn" + S + r"*=" + S + r"*(?P<n>" + _COUNT + r")" + S + r"*\)")
 _ARM_PATIENTS = re.compile(r"\(" + S + r"*(?P<n>" + _COUNT + r")" + S + r"+(?:" + _PEOPLE + "|" + _CLUSTERS + r")" + S + r"*\)")
-_ARM_BEFORE = re.compile(_LABEL + S + r"+(?:arm|group)" + S + r"*$")
+_ARM_BEFORE = re.compile(_LABEL + S + r"+(?:arm|group|(?i:" + _CLUSTERS + r"))" + S + r"*$")
 _TO_LABEL = r"(?P<{name}>(?:[\w'’/+\-]+" + S + r"+){{0,5}}?[\w'’/+\-]+?)"
 _PAIR = re.compile(
     r"(?P<n1>" + _COUNT + r")" + S + r"+(?:" + _MODIFIERS + r"(?:" + _PEOPLE + "|" + _CLUSTERS + r")" + S + r"+)?"
@@ -58,6 +58,8 @@ _PAIR = re.compile(
 )
 _STOP_LABEL = re.compile(r"(?i)^(?:the|a|an|and|or|of|to|in|with|were|was|either|randomized|randomised|patients|participants)$")
 _POPULATION = re.compile(r"(?i)\b(?:total|overall|all|population|cohort|sample|enrolled|included|screened|eligible|combined)\b")
+# Words that make any label a whole population: 'the combined treatment groups (n = 5380)'.
+_WHOLE = re.compile(r"(?i)\b(?:total|overall|all|combined|pooled|population|cohort|sample|screened)\b")
 # A label naming a statistic, a time point or a subgroup ('mean score (n = 466)', 'At 15 months
 # (n = 411)', 'who experienced X (n = 34)') is not an arm.
 _NOT_ARM = re.compile(
@@ -118,7 +120,7 @@ def find_arm_sizes(text: str, sentences: Sentences) -> list[ArmSize]:
         if not match:
             continue
         label = match.group("label")
-        if _NOT_ARM.search(label) or _POPULATION.search(label.split()[-1]) or re.search(r"(?i)\b" + _PEOPLE + r"$", label) and not re.search(
+        if _NOT_ARM.search(label) or _WHOLE.search(label) or _POPULATION.search(label.split()[-1]) or re.search(r"(?i)\b" + _PEOPLE + r"$", label) and not re.search(
             r"(?i)\b(?:group|arm)\b", label
         ):
             continue  # 'all patients (n = 353)' is a population, not an arm

@@ -21,6 +21,7 @@ EXTRACT = RuleBasedExtractor()
         ("Data for 131 active treatment participants and 125 control participants were analysed.", [131, 125]),
         ("Measurements were completed by 78 IG and 67 CG patients.", [78, 67]),
         ("In all, 140 participants were randomized into each group.", [140]),
+        ("Children were sampled in the control areas (667 children) and intervention areas (589 children).", [667, 589]),
     ],
 )
 def test_arm_sizes(text: str, arms: list[int]) -> None:
@@ -36,6 +37,7 @@ def test_arm_sizes(text: str, arms: list[int]) -> None:
         "At 12 months (n = 411), the change was small.",
         "Events occurred in 35 of 203 in the intervention group.",
         "All patients (n = 353) were analysed.",
+        "Events were frequent in the combined treatment groups (n = 5380).",
         "Serious events occurred in 12 and 14 patients, respectively.",
         "Participants were aged between 18 and 65 patients-years.",
         "Deaths: 5 vs 9 patients.",
