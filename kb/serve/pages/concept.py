@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -57,7 +57,8 @@ async def concept_page(request: Request, ctx: ServeContext, category: str, ref: 
     iri, label = await run_in_threadpool(_resolve, ctx, ref, category)
     links = links_for(ctx)
     canonical = links.href(iri, category)
-    if canonical != request.url.path and not canonical.startswith("/resource?"):
+    # Compared decoded (the request's path is), so a CURIE that needs escaping cannot redirect in a loop.
+    if unquote(canonical) != request.url.path and not canonical.startswith("/resource?"):
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(canonical + query, status_code=301)
     return await _page(request, ctx, category, iri, label)
