@@ -92,10 +92,11 @@ def read_gold(path: str | Path) -> Iterator[GoldRecord]:
             except ValidationError as error:
                 problems = [(f"line {number}." + ".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
                 raise InputFileError(str(path), problems) from None
-            for index, estimate in enumerate(record.effect_estimates):
-                start, end = estimate.span
+            spans = [(f"effect_estimates.{i}", e.span) for i, e in enumerate(record.effect_estimates)]
+            spans += [(f"arm_sizes.{i}", a.span) for i, a in enumerate(record.arm_sizes)]
+            for where, (start, end) in spans:
                 if not 0 <= start <= end <= len(record.text):
-                    raise InputFileError(str(path), [(f"line {number}.effect_estimates.{index}.span", f"{[start, end]} lies outside the text")])
+                    raise InputFileError(str(path), [(f"line {number}.{where}.span", f"{[start, end]} lies outside the text")])
             yield record
 
 

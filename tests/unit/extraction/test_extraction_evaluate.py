@@ -64,6 +64,8 @@ def test_no_estimate_abstracts_are_counted(tmp_path: Path) -> None:
         ("{not json", "line 1"),
         (json.dumps(_record(effect_estimates=[{"measure": "hazard_ratio", "value": "x", "span": [0, 1]}])), "line 1.effect_estimates.0.value"),
         (json.dumps(_record(effect_estimates=[{"measure": "hazard_ratio", "value": 1, "span": [0, 10_000]}])), "line 1.effect_estimates.0.span"),
+        (json.dumps(_record(arm_sizes=[{"n": 3, "span": [5, 2]}])), "line 1.arm_sizes.0.span"),
+        (json.dumps(_record(effect_estimates=[{"measure": "relative_odds", "value": 1, "span": [0, 1]}])), "line 1.effect_estimates.0.measure"),
     ],
 )
 def test_bad_gold_names_file_line_and_field(tmp_path: Path, line: str, where: str) -> None:
