@@ -117,10 +117,11 @@ def _draw(result: Synthesis, fmt: str) -> bytes:
     right.text(0.02, span, f"{measure.capitalize()} (95% CI)", fontsize=8.5, fontweight="bold", va="center")
     right.text(0.66, span, "Weight\nfixed / random", fontsize=7.5, fontweight="bold", va="center", linespacing=1.0)
 
+    labels = _labels(estimates)
     bounds = [1.0]
     for index, estimate in enumerate(estimates):
         y = span - 1 - index
-        _estimate_row(left, axis, right, estimate, y, inverted)
+        _estimate_row(left, axis, right, estimate, y, inverted, labels[index])
         bounds += [estimate.ci_lower or 1.0, estimate.ci_upper or 1.0]
     for offset, (label, figures) in enumerate(pooled):
         y = span - 1 - len(estimates) - offset
@@ -177,11 +178,19 @@ def _ticks(low: float, high: float) -> list[float]:
     return [t for t in _TICK_LEVELS[-1] if low <= t <= high]
 
 
-def _estimate_row(left: Axes, axis: Axes, right: Axes, estimate: Estimate, y: float, inverted: list[Estimate]) -> None:
+def _labels(estimates: list[Estimate]) -> list[str]:
+    """Each row's trial label; a label two different trials share gets its trial's id (the IRI's last part)."""
+    trials_by_label: dict[str, set[str]] = {}
+    for estimate in estimates:
+        trials_by_label.setdefault(estimate.trial, set()).add(estimate.trial_iri)
+    return [e.trial if len(trials_by_label[e.trial]) == 1 else f"{e.trial} ({e.trial_iri.rstrip('/').rsplit('/', 1)[-1]})" for e in estimates]
+
+
+def _estimate_row(left: Axes, axis: Axes, right: Axes, estimate: Estimate, y: float, inverted: list[Estimate], label: str) -> None:
     """One estimate's row: labels, square and CI, figures and weights."""
     mark = f" {_mark(inverted.index(estimate))}" if estimate in inverted else ""
     draft = estimate.status != "verified"
-    left.text(0.0, y + 0.13, f"{estimate.trial}{mark}", fontsize=8.5, fontweight="bold", va="center")
+    left.text(0.0, y + 0.13, textwrap.shorten(label, 48, placeholder="...") + mark, fontsize=8.5, fontweight="bold", va="center")
     detail = f"{estimate.citation} · {estimate.cutoff_label}" + (" · draft" if draft else "")
     left.text(0.0, y - 0.17, textwrap.shorten(detail, 70, placeholder="..."), fontsize=7, va="center", color="#444444")
     assert estimate.estimate is not None and estimate.ci_lower is not None and estimate.ci_upper is not None  # included: screened
@@ -202,7 +211,7 @@ def _footnotes(result: Synthesis, inverted: list[Estimate]) -> list[str]:
         notes.append(f"{_mark(index)} Inverted: {estimate.inverted_reason}.")
     het = result.heterogeneity
     if het is not None and het.df > 0:
-        p = f"p = {het.q_p_value:.3f}" if het.q_p_value is not None else ""
+        p = "" if het.q_p_value is None else "p < 0.001" if het.q_p_value < 0.001 else f"p = {het.q_p_value:.3f}"
         notes.append(f"Heterogeneity: Q = {het.q:.2f} on {het.df} df ({p}), tau\u00b2 = {het.tau2:.4f} ({het.method.upper()}), I\u00b2 = {het.i2:.0f}%.")
     elif het is not None:
         notes.append("One estimate: the pooled figure is that estimate; heterogeneity cannot be assessed.")

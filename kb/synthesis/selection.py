@@ -5,8 +5,8 @@ The rules, in order (each estimate left out gets the first reason that applies):
 1. **What the row holds.** An estimate of another measure than the one asked for, a comparison
    without an estimate (a p-value only), an estimate without a confidence interval, or one whose
    interval does not hold it, is listed and not pooled.
-2. **One estimate per trial.** Reports of one trial (the same trial IRI, or the same acronym in
-   upper case) give one estimate, chosen among those rule 1 kept (a later analysis without a CI does
+2. **One estimate per trial.** Reports of one trial (the same trial IRI, or the same label in upper
+   case, but never two different registry ids) give one estimate, chosen among those rule 1 kept (a later analysis without a CI does
    not displace an earlier one with it): the latest analysis by default (``select="latest"``), or the
    earliest (``"earliest"``). An analysis is dated by its data cut-off, else by its publication's
    date; ties go to the later kind of analysis (interim, primary, unblinding, final, updated,
@@ -33,14 +33,62 @@ SELECT_RULES: tuple[str, ...] = ("latest", "earliest")
 KIND_ORDER: tuple[str, ...] = ("interim", "primary", "unblinding", "final", "updated", "long_term_follow_up")
 
 
+def is_registry_iri(iri: str) -> bool:
+    """Whether a trial IRI is made from a registry id (``{base}trial/NCT00056160``), not local to one
+    source (``{base}trial/{source}/{key}``) or a pooled population (``{base}trial/pooled/...``).
+
+    >>> is_registry_iri("https://w3id.org/trial-evidence-kb/id/trial/NCT00056160")
+    True
+    >>> is_registry_iri("https://w3id.org/trial-evidence-kb/id/trial/synthetic-demo-b/b")
+    False
+    """
+    _, found, rest = iri.rpartition("/trial/")
+    return bool(found) and "/" not in rest and not rest.startswith("pooled")
+
+
 def unit_tokens(estimate: Estimate) -> set[str]:
-    """What identifies the trial (or pooled population) of ``estimate``: its IRI and its label in upper case."""
-    return {estimate.trial_iri, f"label:{estimate.trial.upper()}"}
+    """What identifies the trial (or pooled population) of ``estimate``: its IRI and its label in
+    upper case, unless the label is only the key of a source's local trial (``t`` in ``.../trial/src/t``)."""
+    tokens = {estimate.trial_iri}
+    if not estimate.trial_iri.endswith("/" + estimate.trial):
+        tokens.add(f"label:{estimate.trial.upper()}")
+    return tokens
+
+
+def _registries(tokens: set[str]) -> set[str]:
+    return {t for t in tokens if is_registry_iri(t)}
+
+
+def same_trial(left: set[str], right: set[str]) -> bool:
+    """Whether two token sets name one trial: they share a token, and do not hold two different
+    registry ids (two registered trials are never one, whatever their labels).
+
+    >>> same_trial({"x/trial/NCT1", "label:T"}, {"x/trial/NCT2", "label:T"})
+    False
+    >>> same_trial({"x/trial/NCT1", "label:MM-009"}, {"x/trial/src/mm9", "label:MM-009"})
+    True
+    """
+    if not left & right:
+        return False
+    registered, other = _registries(left), _registries(right)
+    return not (registered and other and not registered & other)
 
 
 def component_tokens(estimate: Estimate) -> set[str]:
     """What identifies the trials a pooled population pools: their IRIs and labels in upper case."""
     return set(estimate.pools) | {f"label:{name.upper()}" for name in estimate.pooled_trials}
+
+
+def _is_component(unit_tokens_: set[str], pooled: Estimate) -> bool:
+    """Whether a trial (its tokens) is one a pooled population pools: by IRI; by label only when the
+    trial is not registered or the pooled population names a trial by a local IRI (labels alone
+    would join registered trials that share a generic label)."""
+    if unit_tokens_ & set(pooled.pools):
+        return True
+    labels = {f"label:{name.upper()}" for name in pooled.pooled_trials}
+    if not unit_tokens_ & labels:
+        return False
+    return not _registries(unit_tokens_) or not all(is_registry_iri(iri) for iri in pooled.pools)
 
 
 def analysis_order(estimate: Estimate) -> tuple[str, int, str, str, str]:
@@ -89,16 +137,16 @@ class _Unit:
 
 
 def _units(estimates: Iterable[Estimate]) -> list[_Unit]:
-    """Estimates grouped by trial: two share a unit when they share an IRI or an upper-cased label."""
+    """Estimates grouped by trial: two share a unit when they share an IRI or an upper-cased label,
+    unless they hold different registry ids (:func:`same_trial`)."""
     units: list[_Unit] = []
     for estimate in estimates:
-        tokens = unit_tokens(estimate)
-        matching = [u for u in units if u.tokens & tokens]
-        merged = _Unit(tokens)
-        for unit in matching:
-            merged.tokens |= unit.tokens
-            merged.estimates += unit.estimates
-            units.remove(unit)
+        merged = _Unit(unit_tokens(estimate))
+        for unit in list(units):
+            if same_trial(merged.tokens, unit.tokens):
+                merged.tokens |= unit.tokens
+                merged.estimates += unit.estimates
+                units.remove(unit)
         merged.estimates.append(estimate)
         units.append(merged)
     return units
@@ -154,7 +202,7 @@ def choose(estimates: Iterable[Estimate], measure: str, select: str = "latest") 
         if clash:
             left[unit.chosen.comparison] = Excluded(unit.chosen, "overlapping_pool", f"shares trials with {_names(p.chosen for p in clash)}, which is pooled: the same patients would count twice")
             continue
-        own = [u for u in kept if u.tokens & components]
+        own = [u for u in kept if _is_component(u.tokens, unit.chosen)]
         wanted = max(len(unit.chosen.pools), len(unit.chosen.pooled_trials))
         if own and len(own) >= wanted:
             left[unit.chosen.comparison] = Excluded(

@@ -210,3 +210,28 @@ def test_forest_plot_options() -> None:
 def test_direction_labels_only_claim_benefit_for_hazard_ratios() -> None:
     assert direction_labels("hazard_ratio", "x") == ("favours x", "favours comparator")
     assert direction_labels("risk_ratio", "x") == ("lower risk with x", "higher risk with x")
+
+
+def test_registered_trials_sharing_a_label_stay_apart_and_a_key_is_no_label() -> None:
+    base = "https://w3id.org/trial-evidence-kb/id/trial/"
+    one = hr("t", 0.7, 0.5, 0.9, trial_iri=base + "NCT90000001", source="a")
+    two = hr("t", 0.8, 0.6, 1.0, trial_iri=base + "NCT90000002", source="b")
+    local = hr("k", 0.9, 0.7, 1.1, trial_iri=base + "src-c/k", source="c")
+    other_local = hr("k", 0.6, 0.4, 0.9, trial_iri=base + "src-d/k", source="d")  # another source's trial keyed k
+    included, excluded = choose([one, two, local, other_local], "hazard_ratio")
+    assert len(included) == 4 and excluded == []
+    # A trial declared without its registry id in one source is still the registered trial of the same name.
+    unregistered = hr("MM-009", 0.5, 0.3, 0.8, trial_iri=base + "src-e/mm009", source="e", cutoff="2009")
+    registered = hr("MM-009", 0.6, 0.4, 0.9, trial_iri=base + "NCT00056160", source="f", cutoff="2008")
+    included, excluded = choose([unregistered, registered], "hazard_ratio")
+    assert included == [unregistered] and [x.code for x in excluded] == ["superseded"]
+
+
+def test_a_pooled_population_of_registered_trials_matches_them_by_iri_not_by_a_shared_label() -> None:
+    base = "https://w3id.org/trial-evidence-kb/id/trial/"
+    pooled = hr("t + t", 0.75, 0.6, 0.9, trial_iri=base + "pooled/NCT1+NCT2", source="p",
+                pools=(base + "NCT1", base + "NCT2"), pooled_trials=("t",))
+    outsider = hr("t", 0.7, 0.5, 0.9, trial_iri=base + "NCT3", source="x")
+    member = hr("t", 0.8, 0.6, 1.0, trial_iri=base + "NCT1", source="m")
+    included, excluded = choose([pooled, outsider, member], "hazard_ratio")
+    assert {e.source for e in included} == {"p", "x"} and [(x.estimate.source, x.code) for x in excluded] == [("m", "pooled_elsewhere")]
