@@ -137,6 +137,7 @@ class EvaluationReport:
     version: str
     abstracts: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     fields: dict[str, FieldScore] = field(default_factory=dict)
     total_stated: int = 0
     total_exact: int = 0
@@ -153,6 +154,7 @@ class EvaluationReport:
         return {
             "abstracts": self.abstracts,
             "abstracts_per_second": self.abstracts / self.seconds if self.seconds else None,
+            "abstracts_per_cpu_second": self.abstracts / self.cpu_seconds if self.cpu_seconds else None,
             "total_randomized_exact": self.total_exact,
             "total_randomized_stated": self.total_stated,
             "total_randomized_exact_share": self.total_exact / self.total_stated if self.total_stated else None,
@@ -188,7 +190,8 @@ class EvaluationReport:
             f"abstracts with no estimate and no false estimate: {self.no_estimate_clean} of {self.no_estimate_abstracts}",
         ]
         if summary["abstracts_per_second"]:
-            lines.append(f"speed: {summary['abstracts_per_second']:.0f} abstracts/s")
+            cpu = summary["abstracts_per_cpu_second"]
+            lines.append(f"speed: {summary['abstracts_per_second']:.0f} abstracts/s" + (f" ({cpu:.0f} per CPU second)" if cpu else ""))
         for title, items in (("Misses", self.misses), ("False positives", self.false_positives)):
             lines += ["", f"{title} ({len(items)}):"]
             for item in items:
@@ -310,9 +313,10 @@ def evaluate(gold_path: str | Path, extractor: Extractor | None = None) -> Evalu
     report = EvaluationReport(gold_path=str(gold_path), extractor=extractor.name, version=extractor.version)
     # One-off start-up (loading a vocabulary, compiling patterns) is not the extractor's speed.
     extractor.extract(_WARM_UP)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     extractions = [extractor.extract(record.text, text_id=record.id) for record in records]
     report.seconds = time.perf_counter() - started
+    report.cpu_seconds = time.process_time() - cpu
     report.abstracts = len(records)
     for record, extraction in zip(records, extractions):
         _score_estimates(report, record, extraction.estimates)
