@@ -158,6 +158,8 @@ def _plausible(found: _Found) -> bool:
             return False
         if found.ci and found.ci[0] < 0:
             return False
+        if found.unit and found.ci is None and found.p is None:
+            return False  # a ratio has no unit: 'SURGERY OR 2 CYCLES' is a title in capitals, not an odds ratio
     return True
 
 
@@ -177,7 +179,7 @@ def _names(text: str) -> list[re.Match[str]]:
     last_end = -1
     for word in _WORDS.finditer(text):
         token = word.group(0)
-        if token.lower() not in _TRIGGERS and token not in _ABBREVIATIONS and not token.startswith(("RR", "aRR")):
+        if token.lower() not in _TRIGGERS and token not in _ABBREVIATIONS:
             continue
         if word.start() < last_end:
             continue
@@ -216,11 +218,10 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
             standard_error = _SE.match(text, match.end())
             if standard_error:
                 found.end = standard_error.end()
-            # 'HR 2' in 'HR 2 years' or a range 'MD 3-5' is not an estimate.
-            elif after[:1] in DASH or measure in {Measure.mean_difference, Measure.other, Measure.standardized_mean_difference} and not re.match(
-                S + r"*[=:]", found.connector
-            ) and measure is not Measure.standardized_mean_difference:
-                continue
+            elif after[:1] in DASH:
+                continue  # a range ('MD 3-5') is not an estimate
+            elif measure in _NEED_EQUALS and not re.match(S + r"*[=:]", found.connector):
+                continue  # 'difference 5 points' alone may be anything; 'MD = 5' or a CI or p-value ties it
             found.confidence = 0.75
         if measure is Measure.mean_difference and _within_group(text, sentences, found):
             continue
@@ -232,6 +233,8 @@ def _named(text: str, sentences: Sentences) -> list[_Found]:
     return _dedupe(out)
 
 
+# Measures whose bare value (no CI, no p-value) is proposed only after '=' or ':'.
+_NEED_EQUALS = {Measure.mean_difference, Measure.other}
 _SE = re.compile(S + r"*[(\[,;]" + S + r"*(?:SE|s\.e\.|standard" + S + r"+error)" + S + r"*[=:]?" + S + r"*" + UNSIGNED + r"\b")
 _PLANNED = re.compile(
     r"(?i)\b(?:power(?:ed)?|detect|sample" + S + r"+size|assum\w*|hypothesi[sz]\w*|margin|expect\w*|anticipat\w*|minimal" + S

@@ -93,6 +93,7 @@ def test_span_covers_name_to_p_value() -> None:
         "Patients aged 18 or over were eligible; OR and HR are reported elsewhere.",
         "The mean score was 38.5 (95% CI 37.7 to 39.3) in the control group.",
         "Mortality was lower (relative risk reduction 20%; P=0.01).",
+        "RANDOMIZED TRIAL OF SURGERY OR 2 CYCLES OF CHEMOTHERAPY.",
     ],
 )
 def test_no_estimate(text: str) -> None:
