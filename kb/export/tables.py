@@ -46,14 +46,14 @@ COMPARATOR_ROLES = frozenset({"placebo_comparator", "active_comparator", "no_int
 #: The evidence-csv columns: the evidence_table template's, in its order, then the derived ones.
 EVIDENCE_COLUMNS: tuple[str, ...] = (
     "outcome", "trial", "analysis", "cutoff", "arm", "arm_n", "reference_arm", "reference_n", "measure", "estimate",
-    "ci_lower", "ci_upper", "ci_level", "p_relation", "p_value", "source", "doi", "status", "comparison",
+    "ci_lower", "ci_upper", "ci_level", "p_relation", "p_value", "source", "doi", "status", "retraction", "comparison",
     "log_estimate", "se", "se_assumed_level", "arm_role", "arm_drugs", "reference_role", "reference_drugs", "oriented",
 )
 #: The adverse-events-csv columns: the adverse_event_table template's (one row per event per arm), then
 #: the arm's side, role and drugs and its counterpart arm, side by side.
 ADVERSE_EVENT_COLUMNS: tuple[str, ...] = (
     "event", "grade", "serious", "trial", "analysis", "arm", "n_affected", "n_at_risk", "percent",
-    "source", "doi", "status", "finding", "treatment", "arm_role", "arm_drugs",
+    "source", "doi", "status", "retraction", "finding", "treatment", "arm_role", "arm_drugs",
     "comparator_arm", "comparator_role", "comparator_drugs", "comparator_n_affected", "comparator_n_at_risk", "comparator_percent",
 )
 

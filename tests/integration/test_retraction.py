@@ -226,3 +226,16 @@ def test_as_a_user_the_cli_shows_the_flag(tmp_path: Path) -> None:
     assert [row["retraction"] for row in rows] == ["retracted"] * 3
     listed = run_cli(store, "query", "retracted_findings", "--format", "csv")
     assert listed.code == 0 and len(list(csv.DictReader(io.StringIO(listed.stdout)))) == 3
+
+
+@pytest.mark.parametrize("fmt", ["evidence-csv", "adverse-events-csv"])
+def test_the_meta_analysis_tables_carry_the_flag(fmt: str) -> None:
+    """A reviewer pooling from the CSV sees which rows rest on a retracted paper before pooling them."""
+    kb = _kb(("pubmed", "retracted_pubmed.xml"), ("findings", "retracted_findings.yaml"))
+    buffer = io.BytesIO()
+    kb.export(fmt, buffer)
+    rows = list(csv.DictReader(io.StringIO(buffer.getvalue().decode("utf-8"))))
+    assert rows and "retraction" in rows[0]
+    flagged = {row["doi"]: row["retraction"] for row in rows if row["retraction"]}
+    assert set(flagged) == {PAPER_DOI} and set(flagged.values()) == {"retracted"}
+    assert any(row["doi"] != PAPER_DOI and row["retraction"] == "" for row in rows)
