@@ -239,3 +239,10 @@ def test_the_meta_analysis_tables_carry_the_flag(fmt: str) -> None:
     flagged = {row["doi"]: row["retraction"] for row in rows if row["retraction"]}
     assert set(flagged) == {PAPER_DOI} and set(flagged.values()) == {"retracted"}
     assert any(row["doi"] != PAPER_DOI and row["retraction"] == "" for row in rows)
+
+
+def test_the_publication_template_says_the_paper_is_retracted() -> None:
+    kb = _kb(("pubmed", "retracted_pubmed.xml"), ("findings", "retracted_findings.yaml"))
+    rows = kb.query("publication", doi=PAPER_DOI)
+    assert rows and {row.retraction for row in rows} == {"retracted"}
+    assert {row.retraction for row in kb.query("publication", doi="10.1056/NEJMoa070596")} == {None}
