@@ -84,7 +84,7 @@ SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)
 """
 
 
-def _canonical_blank_quads(store: StoreBackend) -> tuple[ox.Dataset, set[str]]:
+def _canonical_blank_quads(store: StoreBackend, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> tuple[ox.Dataset, set[str]]:
     """Every quad that mentions a blank node, its blank nodes relabelled canonically (RDFC-1.0), and
     the names of the graphs holding such quads.
 
@@ -92,15 +92,17 @@ def _canonical_blank_quads(store: StoreBackend) -> tuple[ox.Dataset, set[str]]:
     node), so the labels are those of the whole dataset.
     """
     blank = ox.Dataset()
+    dumped = {graph.value for graph in graphs if isinstance(graph, ox.NamedNode)}  # not a server's own graphs
     for s, p, o, g in store.select(_BLANK_QUADS).rows:
-        blank.add(ox.Quad(s, p, o, g))  # type: ignore[arg-type]  # the pattern binds all four
+        if isinstance(g, ox.NamedNode) and g.value in dumped:
+            blank.add(ox.Quad(s, p, o, g))  # type: ignore[arg-type]  # the pattern binds all four
     for quad in _quads_of(store, ox.DefaultGraph()):  # the union query sees no default graph apart
         if _has_blank(quad):
             blank.add(quad)
-    graphs = {quad.graph_name.value for quad in blank if isinstance(quad.graph_name, ox.NamedNode)}
+    holding = {quad.graph_name.value for quad in blank if isinstance(quad.graph_name, ox.NamedNode)}
     if len(blank):  # (a pyoxigraph Dataset's truth value is not its emptiness)
         blank.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return blank, graphs
+    return blank, holding
 
 
 def _sorted_lines(quads: list[ox.Quad]) -> list[bytes]:
@@ -122,7 +124,7 @@ def write_dump(store: StoreBackend, path: Path) -> DumpReport:
     :raises OSError: when ``path`` cannot be written (the caller names it).
     """
     graphs = _graph_order(store)
-    blank, blank_graphs = _canonical_blank_quads(store)
+    blank, blank_graphs = _canonical_blank_quads(store, graphs)
     report = DumpReport()
     with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as out:
         for graph in graphs:
