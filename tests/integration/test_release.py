@@ -302,3 +302,15 @@ def test_the_previous_release_is_the_newest_beside_by_date_not_by_name(tmp_path:
     given = write_release(kb, folder / "e", "e", previous=folder / "b")
     assert given.manifest.previous is not None and (given.manifest.previous.version, given.manifest.previous.found) == ("b", "given")
     assert given.diff.summary() == "0 added, 0 replaced, 0 removed, 1 unchanged"
+
+
+def test_a_dump_that_does_not_parse_loads_nothing(built: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "r" / "1.0"
+    release(built, target, "1.0")
+    lines = gzip.decompress((target / "kb-1.0.nq.gz").read_bytes()).splitlines(keepends=True)
+    broken = tmp_path / "broken.nq"
+    broken.write_bytes(b"".join(lines[:100]) + b"<not a quad\n" + b"".join(lines[100:]))
+    fresh = tmp_path / "fresh"
+    result = built("load", str(broken), store_path=fresh)
+    assert result.code == 1 and str(broken) in result.stderr and "nothing was loaded" in result.stderr, result.stderr
+    assert not fresh.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".fresh")] == []
