@@ -198,11 +198,13 @@ def load_dump(store: StoreBackend, path: Path) -> int:
         blank = io.BytesIO()
         graph_of_last: bytes | None = None
         for line in read_dump_lines(path):
+            if not line.strip() or line.lstrip().startswith(b"#"):  # blank lines and comments hold no quad
+                continue
             if b"_:" in line:  # maybe a blank node (or "_:" in a literal: loading it last is harmless)
                 blank.write(line)
                 loaded += 1
                 continue
-            graph = line.rstrip().rsplit(b" ", 2)[-2] if line.strip() else b""
+            graph = line.rstrip().rsplit(b" ", 2)[-2]  # the graph term (of our dumps, whose lines end "<g> .")
             if in_chunk >= LOAD_QUADS and graph != graph_of_last:  # a graph is never split across calls
                 store.bulk_load(chunk.getvalue(), format="nquads")
                 chunk = io.BytesIO()
@@ -216,7 +218,8 @@ def load_dump(store: StoreBackend, path: Path) -> int:
                 store.bulk_load(rest.getvalue(), format="nquads")
     except (KBError, StoreError) as error:
         left = _empty(store)
-        raise type(error)(f"{path}: {error}; nothing was loaded ({left})") from error
+        kind = StoreError if isinstance(error, StoreError) else KBError
+        raise kind(f"{path}: {error}; nothing was loaded ({left})") from error
     store.flush()
     return loaded
 
