@@ -214,6 +214,16 @@ class TEKB(DefinedNamespace):
     statedIn: URIRef
     # vocabulary
     vocabularyCategory: URIRef
+    # saved searches (kb watch / kb update, issue 15)
+    SavedSearch: URIRef
+    SearchHit: URIRef
+    searchService: URIRef
+    searchQuery: URIRef
+    lastRun: URIRef
+    resultCount: URIRef
+    returnedRecord: URIRef
+    registryStatus: URIRef
+    hasResults: URIRef
 
 
 def _define_terms(namespace: type[DefinedNamespace]) -> None:

@@ -55,6 +55,7 @@ _MECHANISM_QUALIFIERS = {"activation", "inhibition"}
 _AGENT_TYPES = {
     "manual_curation": "manual_agent",
     "text_extraction": "text_mining_agent",
+    "automatic_extraction": "text_mining_agent",
     "registry_import": "automated_agent",
     "bibliographic_import": "automated_agent",
 }

@@ -10,7 +10,7 @@ from kb.rdf.context import MappingContext
 from kb.rdf.iris import IriScheme
 from kb.rdf.terms import boolean, integer, iri, optional_string, partial_date, string
 
-__all__ = ["add_publication", "add_registry_record", "MESH_BASE"]
+__all__ = ["add_publication", "add_registry_record", "abstract_text", "MESH_BASE"]
 
 _RDF_MEMBER = "http://www.w3.org/1999/02/22-rdf-syntax-ns#_"
 #: MeSH descriptor IRIs, as NLM publishes them (vocabulary.md: MESH prefix).
@@ -119,12 +119,25 @@ def _own_statuses(publication: Publication) -> list[str]:
     return list(dict.fromkeys(status.value for status in found if status is not None))
 
 
+def abstract_text(publication: Publication) -> str | None:
+    r"""The abstract as the KB stores it (``dcterms:abstract``): its sections joined by newlines, each
+    labelled one as ``LABEL: text``; None without an abstract. Extraction spans index this text.
+
+    >>> from kb.models import AbstractSection
+    >>> abstract_text(Publication(title="t", abstract=(AbstractSection(label="METHODS", text="We ..."), AbstractSection(text="Done."))))
+    'METHODS: We ...\nDone.'
+    """
+    if not publication.abstract:
+        return None
+    return "\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in publication.abstract)
+
+
 def _add_abstract(context: MappingContext, node: ox.NamedNode, record: str, publication: Publication) -> None:
     """The abstract as one text, and its labelled sections as parts of this source's record."""
-    if not publication.abstract:
+    text = abstract_text(publication)
+    if text is None:
         return
     add = context.add
-    text = "\n".join(f"{s.label}: {s.text}" if s.label else s.text for s in publication.abstract)
     add(node, DCTERMS.abstract, string(text))
     if len(publication.abstract) == 1 and not publication.abstract[0].label:
         return  # an unstructured abstract has no sections

@@ -108,10 +108,41 @@ def _add_common(
     add(node, TEKB.quote, optional_string(provenance.quote))
     add(node, TEKB.quoteStart, integer(provenance.quote_start) if provenance.quote_start is not None else None)
     add(node, TEKB.quoteEnd, integer(provenance.quote_end) if provenance.quote_end is not None else None)
+    if provenance.quote is not None and provenance.quote_start is not None and provenance.quote_end is not None:
+        _add_text_annotation(context, node, defaults.publication, provenance.quote, provenance.quote_start, provenance.quote_end)
     add(node, TEKB.sourceLocation, optional_string(provenance.location))
     add(node, RDFS.comment, optional_string(provenance.note))
     if provenance.time is not None:
         add(node, PROV.generatedAtTime, date_time(provenance.time.isoformat()))
+
+
+#: The W3C Web Annotation vocabulary (https://www.w3.org/TR/annotation-vocab/).
+_OA = "http://www.w3.org/ns/oa#"
+
+
+def _add_text_annotation(context: MappingContext, node: ox.NamedNode, publication: ox.NamedNode, quote: str, start: int, end: int) -> None:
+    """A quote with its offsets as a W3C Web Annotation: the finding is the body, the target the
+    publication's text selected by a TextQuoteSelector (the quote) and a TextPositionSelector (its
+    offsets in the publication's dcterms:abstract). Written only for quotes with offsets (extraction
+    proposals, and the findings files curated from them): tekb:quote/quoteStart/quoteEnd stay."""
+    add = context.add
+    annotation = iri(context.iris.part(node.value, "annotation", 1))
+    target = iri(context.iris.part(node.value, "text-target", 1))
+    quote_selector = iri(context.iris.part(node.value, "quote-selector", 1))
+    position_selector = iri(context.iris.part(node.value, "position-selector", 1))
+    add(annotation, RDF.type, iri(_OA + "Annotation"))
+    add(annotation, iri(_OA + "motivatedBy"), iri(_OA + "describing"))
+    add(annotation, iri(_OA + "hasBody"), node)
+    add(annotation, iri(_OA + "hasTarget"), target)
+    add(target, RDF.type, iri(_OA + "SpecificResource"))
+    add(target, iri(_OA + "hasSource"), publication)
+    add(target, iri(_OA + "hasSelector"), quote_selector)
+    add(target, iri(_OA + "hasSelector"), position_selector)
+    add(quote_selector, RDF.type, iri(_OA + "TextQuoteSelector"))
+    add(quote_selector, iri(_OA + "exact"), string(quote))
+    add(position_selector, RDF.type, iri(_OA + "TextPositionSelector"))
+    add(position_selector, iri(_OA + "start"), integer(start))
+    add(position_selector, iri(_OA + "end"), integer(end))
 
 
 def _add_trial_result(
