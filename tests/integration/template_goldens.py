@@ -63,6 +63,13 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("kgx_trial_evidence", {}),
     ("synthesis_estimates", {"drug": "lenalidomide", "outcome": "overall survival"}),
     ("retracted_findings", {}),
+    ("page_node", {"iri": "https://w3id.org/trial-evidence-kb/id/trial/NCT00056160"}),
+    ("page_links", {"iri": "https://doi.org/10.1056/nejmoa070596"}),
+    ("page_search", {"text": "lenalidomide"}),
+    ("page_drug_trials", {"drug": "lenalidomide"}),
+    ("drafts", {}),
+    ("conflicts", {}),
+    ("findings_by_status", {}),
 ]
 
 

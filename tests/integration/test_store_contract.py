@@ -41,6 +41,10 @@ PARAMETERS: dict[str, list[dict[str, str]]] = {
     "registry_results": [{"trial": "MM-009"}],
     "trial_reports": [{"trial": "MM-009"}],
     "synthesis_estimates": [{"drug": "lenalidomide", "outcome": "overall survival"}, {"drug": "Revlimid", "outcome": "OS"}],
+    "page_node": [{"iri": "https://w3id.org/trial-evidence-kb/id/trial/NCT00056160"}, {"iri": "http://purl.obolibrary.org/obo/CHEBI_63791"}],
+    "page_links": [{"iri": "https://doi.org/10.1056/nejmoa070596"}, {"iri": "https://doi.org/10.1056/nejmoa070596", "predicate": "http://www.w3.org/ns/prov#wasDerivedFrom"}],
+    "page_search": [{"text": "lenalidomide"}, {"text": "10.1056/NEJMoa070596"}],
+    "page_drug_trials": [{"drug": "Revlimid"}],
 }
 #: GROUP_CONCAT columns: SPARQL leaves the order of the parts open (even two embedded stores differ).
 CONCATENATED = {("publication", "sources"): " ", ("unresolved", "name"): " | ", ("unresolved", "sources"): ", ",
@@ -65,6 +69,8 @@ def _ingest(kb: KnowledgeBase) -> list[Any]:
     # flag and retracted_findings are answered by every backend too.
     for reader, name in RETRACTIONS:
         reports.append(kb.ingest(reader, [data_path("retraction", name)], generated_at=FIXED_TIME))
+    # A made-up extraction draft that disagrees with a curated figure: conflicts and drafts answer too.
+    reports.append(kb.ingest("findings", [data_path("extraction", "mm009_conflicting_report.yaml")], generated_at=FIXED_TIME))
     assert all(report.ok for report in reports), [report.failed for report in reports]
     return [source for report in reports for source in report.loaded]
 

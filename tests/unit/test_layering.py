@@ -18,9 +18,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kb.rdf", "kb.store", "kb.vocab.concepts", "kb.vocab.vocabulary", "kb.vocab"),
     ("kb.formats", "kb.readers", "kb.vocab.stored"),
     ("kb.query",),
-    ("kb.ingestion", "kb.export", "kb.validate", "kb.synthesis"),
+    ("kb.ingestion", "kb.export", "kb.validate", "kb.synthesis", "kb.extraction"),
     ("kb.knowledge_base",),
-    ("kb.cli", "kb"),
+    ("kb.cli", "kb", "kb.extraction.curation", "kb.living", "kb.serve", "kb.release"),  # curation reads and writes drafts through a KnowledgeBase; saved searches load through one
 )
 MAX_LINES = 450
 

@@ -360,6 +360,9 @@ BENIGN: dict[str, dict[str, list[str]]] = {
     "page_search": {"text": ["Revlimid", "MM-009", "10.1056/nejmoa070596"]},
     "page_drug_trials": {"drug": ["lenalidomide", "dexamethasone"]},
     "synthesis_estimates": {"drug": ["lenalidomide", "dexamethasone"], "outcome": ["OS", "TTP"]},
+    "drafts": {"method": ["automatic_extraction", "manual_curation"], "doi": ["10.1056/nejmoa070596", "10.5555/followup.2009"],
+               "pmid": ["18032763"], "source": ["weber-2007-mm009", "mm009-followup"]},
+    "conflicts": {"trial": ["MM-009", "NCT00056160", "DEX-SCHEDULE"], "outcome": ["OS", "TTP"]},
 }
 HOSTILE = [
     '"', "'", '"""', "\\", '\\"', "}", "{", "} UNION { ?s ?p ?o }", '" } UNION { ?s ?p ?o } #', "') } UNION { ?s ?p ?o } #",
