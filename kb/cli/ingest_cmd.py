@@ -39,7 +39,7 @@ _EXTRACTS = {"pubmed", "medline", "crossref", "doi", "pmid"}
 
 def _extract_loaded(kb: KnowledgeBase, report: LoadReport, quiet: bool) -> None:
     """Extract the abstracts of the sources ``report`` loaded into their draft sources (kb.extraction.drafts)."""
-    from kb.extraction.drafts import extract_stored, stored_abstracts
+    from kb.extraction.curation import extract_stored, stored_abstracts
     from kb.extraction.plugins import get_extractor
 
     stored = stored_abstracts(kb, "source", [source.source_id for source in report.sources()])

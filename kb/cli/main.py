@@ -45,6 +45,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "update": ("kb.cli.watch_cmd", "Re-run saved searches incrementally; print what is new, changed or gone (exit 0 nothing new, 3 news, 1 failure)."),
     "serve": ("kb.cli.serve_cmd", "Serve the KB over HTTP: a SPARQL 1.1 endpoint (/sparql), the query catalogue as a web API (/api), a query page (/query) and evidence pages."),
     "synthesize": ("kb.cli.synthesize_cmd", "Pool a drug's ratio estimates of one outcome across trials (log scale, inverse variance, fixed and random effects)."),
+    "release": ("kb.cli.release_cmd", "Write a dated, versioned release: N-Quads (gzip), KGX, evidence tables, VoID/DCAT and a changelog."),
+    "diff": ("kb.cli.release_cmd", "Compare two releases, or a release and the live KB: sources added, replaced, removed, with their quads."),
+    "load": ("kb.cli.release_cmd", "Load a release's N-Quads dump into a new, empty store (--store)."),
     "extract": ("kb.cli.extract_cmd", "Propose findings (effect estimates, arm sizes, per-arm values, adverse events, mechanisms, NCT numbers) from abstracts, each with its exact text span."),
     "curate": ("kb.cli.curate_cmd", "What is still draft, by publication: extraction proposals pending or superseded, and curated drafts."),
 }
