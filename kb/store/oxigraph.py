@@ -16,6 +16,7 @@ pyoxigraph is used directly rather than through rdflib's Store API.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -25,6 +26,9 @@ import pyoxigraph as ox
 from kb.errors import QueryError, StoreError
 from kb.sparql import bind_values
 from kb.store.backend import MEMORY, GraphName, SelectResult, Term
+
+#: How long a read-only open retries while a writer replaces the file it was reading.
+READ_ONLY_OPEN_RETRY_SECONDS = 5.0
 
 __all__ = ["OxigraphStore", "StoreLocked", "rdf_format"]
 
@@ -81,7 +85,7 @@ class OxigraphStore:
             if read_only:
                 if not location.exists():
                     raise StoreError(f"no store at {location}: run 'kb init' or 'kb ingest' first")
-                store = ox.Store.read_only(str(location))
+                store = _open_read_only(location)
             else:
                 _refuse_foreign_directory(location)
                 location.mkdir(parents=True, exist_ok=True)
@@ -278,6 +282,26 @@ class OxigraphStore:
     def _check_writable(self) -> None:
         if self.read_only:
             raise StoreError("the store is open read-only")
+
+
+def _open_read_only(location: Path) -> ox.Store:
+    """A read-only handle on the store at ``location``.
+
+    A writer in another process (``kb ingest``, or one that has just opened the store) rotates
+    RocksDB's MANIFEST and removes obsolete files; a read-only open that read ``CURRENT`` just
+    before then finds its MANIFEST gone or cut short and reports corruption. The store is fine:
+    opening again reads the new one, so such an error is retried for a few seconds.
+    """
+    deadline = time.monotonic() + READ_ONLY_OPEN_RETRY_SECONDS
+    while True:
+        try:
+            return ox.Store.read_only(str(location))
+        except (OSError, RuntimeError) as error:
+            text = str(error)
+            transient = "No such file" in text or "Corruption" in text or "corrupted" in text
+            if not transient or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _refuse_foreign_directory(location: Path) -> None:
