@@ -55,6 +55,10 @@ VIRTUOSO_WRONG = {
     "adverse_events": "Virtuoso 7.2 leaves the comparator arm unbound in 3 of 11 rows (an OPTIONAL holding a FILTER) "
                       "and answers no row when a trial is given (matched through tekb:pools?/(registryId|acronym))",
     "publication": "Virtuoso 7.2 fails with SQ156 'Internal Optimized compiler error: Bad dfe in sqlo_place_exp'",
+    # Seen only after test_name_resolution has used the same server: the comparison's single-pattern
+    # OPTIONALs come back as 0 (arm, measure, estimate, CI, p, journal); right when run on its own.
+    "synthesis_estimates": "Virtuoso 7.2 answers 0 for the comparison's OPTIONAL values once the server has run "
+                           "test_name_resolution's queries (right on a fresh server)",
 }
 #: Where a server may order rows differently: templates without a total ORDER BY (compared sorted).
 #: network_edges has no ORDER BY (its cost per row; the exports stream it), so every backend is compared sorted.
