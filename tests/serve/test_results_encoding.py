@@ -13,7 +13,9 @@ import pytest
 from kb import KnowledgeBase
 from kb.serve.config import ServeConfig
 from kb.serve.formats import RESULTS_FORMATS
-from kb.serve.workers import SparqlJob, _Worker, declares_dataset, plain_value
+from kb.serve.jobs import SparqlJob
+from kb.serve.results import plain_value
+from kb.serve.worker_process import _Worker, declares_dataset
 
 EX = "http://example.org/"
 QUERY = "SELECT ?s ?p ?o ?missing WHERE { ?s ?p ?o OPTIONAL { ?s <http://example.org/none> ?missing } } ORDER BY ?s ?p ?o"
