@@ -28,6 +28,7 @@ from kb.query import construct_template, run_template
 from kb.rdf import IriScheme, default_base
 from kb.rdf.terms import iri
 from kb.store import MEMORY, OxigraphStore, SelectResult, StoreBackend, Term, open_store
+from kb.store.backend import Dataset
 from kb.vocab import Vocabulary, get_vocabulary
 from kb.vocab.known import KnownNames
 from kb.vocab.stored import (
@@ -250,15 +251,23 @@ class KnowledgeBase:
 
         return run_with_timeout(run, timeout)
 
-    def raw_sparql(self, query: str, bindings: Mapping[str, Term] | None = None, *, allow_service: bool = False) -> Any:
+    def raw_sparql(
+        self, query: str, bindings: Mapping[str, Term] | None = None, *, allow_service: bool = False, dataset: Dataset | None = None
+    ) -> Any:
         """Run a SPARQL query and return the store's own result object (which serializes itself).
+
+        The default graph is the union of all graphs unless the query has ``FROM``/``FROM NAMED``;
+        ``dataset`` (default graphs, named graphs) overrides both, as the SPARQL protocol's
+        ``default-graph-uri``/``named-graph-uri`` do.
 
         :raises QueryError: on a syntax error, or a SERVICE clause that is not allowed.
         """
         from kb.sparql import check_query
 
         check_query(query, allow_service=allow_service)
-        return self.store.raw_query(query, bindings)
+        if dataset is None:
+            return self.store.raw_query(query, bindings)
+        return self.store.raw_query(query, bindings, dataset=dataset)
 
     def stats(self, *, distinct_triples: bool = False) -> Any:
         """The KB's counts, as one row of the ``stats`` template (a named tuple).

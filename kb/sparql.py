@@ -356,3 +356,26 @@ def check_query(query: str, *, allow_service: bool = False) -> None:
     check_nesting(query)
     check_read_only(query)
     check_federation(query, allow_service=allow_service)
+
+
+_FROM_RE = re.compile(r"FROM(?![A-Za-z0-9_:\-])", re.IGNORECASE)
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether ``query`` has a ``FROM`` or ``FROM NAMED`` clause (outside comments, strings and IRIs).
+
+    >>> declares_dataset("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }")
+    True
+    >>> declares_dataset('SELECT * WHERE { ?s ?p "FROM" } # FROM')
+    False
+    """
+    index = 0
+    while index < len(query):
+        skipped = _skip(query, index)
+        if skipped != index:
+            index = skipped
+            continue
+        if query[index] in "fF" and not (query[index - 1 : index].isalnum() or query[index - 1 : index] in (":", "_", "?", "$")) and _FROM_RE.match(query, index):
+            return True
+        index += 1
+    return False

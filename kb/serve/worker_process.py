@@ -12,7 +12,6 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
-import re
 import signal
 import sys
 import time
@@ -207,9 +206,8 @@ class _Worker:
         started = time.monotonic()
         store = OxigraphStore.open(self.config.store)  # StoreLocked while another process writes
         try:
-            # OxigraphStore has no public update (the KB writes through graphs); this is its one
-            # transaction for a whole SPARQL Update request, errors as StoreError.
-            store._update(job.update)
+            # One transaction for a whole SPARQL Update request, errors as StoreError.
+            store.update(job.update)
         except StoreError as error:
             if isinstance(error.__cause__, SyntaxError):  # the client's mistake (400), not the store's
                 raise QueryError(f"SPARQL update syntax error, store unchanged: {error.__cause__}".splitlines()[0]) from error
@@ -256,62 +254,20 @@ def run_query(
     """
     import pyoxigraph as ox
 
-    from kb.sparql import check_query
-
     if default_graphs is None and named_graphs is None:
-        if not declares_dataset(query):
-            return kb.raw_sparql(query, allow_service=allow_service)
-        check_query(query, allow_service=allow_service)
-        return _oxigraph_query(kb, query)
-    check_query(query, allow_service=allow_service)
+        return kb.raw_sparql(query, allow_service=allow_service)
     try:
-        defaults = [ox.NamedNode(graph) for graph in default_graphs or ()]
-        named = [ox.NamedNode(graph) for graph in named_graphs or ()]
+        defaults = tuple(ox.NamedNode(graph) for graph in default_graphs or ())
+        named = tuple(ox.NamedNode(graph) for graph in named_graphs or ())
     except ValueError as error:
         raise QueryError(f"default-graph-uri/named-graph-uri: not an IRI: {error}") from None
-    return _oxigraph_query(kb, query, default_graph=defaults, named_graphs=named)
+    return kb.raw_sparql(query, allow_service=allow_service, dataset=(defaults, named))
 
 
-_FROM_RE = re.compile(r"FROM(?![A-Za-z0-9_:\-])", re.IGNORECASE)
 
 
-def declares_dataset(query: str) -> bool:
-    """Whether ``query`` has a ``FROM`` or ``FROM NAMED`` clause (outside comments, strings and IRIs).
-
-    >>> declares_dataset("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }")
-    True
-    >>> declares_dataset('SELECT * WHERE { ?s ?p "FROM" } # FROM')
-    False
-    """
-    from kb.sparql import _skip  # the scanner check_query uses: comments, strings, IRIs
-
-    index = 0
-    while index < len(query):
-        skipped = _skip(query, index)
-        if skipped != index:
-            index = skipped
-            continue
-        if query[index] in "fF" and not (query[index - 1 : index].isalnum() or query[index - 1 : index] in (":", "_", "?", "$")) and _FROM_RE.match(query, index):
-            return True
-        index += 1
-    return False
 
 
-def _oxigraph_query(kb: KnowledgeBase, query: str, **dataset: Any) -> Any:
-    """Run ``query`` on the store with Oxigraph's dataset options (``default_graph``, ``named_graphs``;
-    none: the query's own FROM clauses), errors as ``kb sparql`` reports them.
-
-    The KB's store API runs every query over the union of graphs and takes no dataset, so this
-    reaches its Oxigraph store (``_live``).
-    """
-    live = kb.store._live()  # type: ignore[attr-defined]
-    try:
-        return live.query(query, **dataset)
-    except SyntaxError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else "SyntaxError"
-        raise QueryError(f"SPARQL syntax {reason}" if reason.startswith("error at ") else f"SPARQL syntax error: {reason}") from error
-    except OSError as error:
-        raise StoreError(f"query failed: {error}") from error
 
 # -- the worker process ----------------------------------------------------------------------
 _READY = "ready"

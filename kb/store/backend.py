@@ -16,10 +16,12 @@ from typing import IO, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
-__all__ = ["MEMORY", "Term", "GraphName", "SelectResult", "StoreBackend", "default_store_path", "is_remote"]
+__all__ = ["MEMORY", "Term", "GraphName", "Dataset", "SelectResult", "StoreBackend", "default_store_path", "is_remote"]
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+#: A query's dataset given apart from its text: (default graphs, named graphs).
+Dataset = tuple[tuple[ox.NamedNode, ...], tuple[ox.NamedNode, ...]]
 #: ``--store :memory:`` selects a throw-away in-memory store.
 MEMORY = ":memory:"
 
@@ -81,8 +83,11 @@ class StoreBackend(Protocol):
         """Run a CONSTRUCT or DESCRIBE query over the union of graphs."""
         ...
 
-    def raw_query(self, query: str, bindings: Mapping[str, Term] | None = None) -> object:
-        """Run any query; a result that can serialize itself in the SPARQL results formats."""
+    def raw_query(self, query: str, bindings: Mapping[str, Term] | None = None, *, dataset: Dataset | None = None) -> object:
+        """Run any query; a result that can serialize itself in the SPARQL results formats.
+
+        Over the union of all graphs, unless the query has ``FROM``/``FROM NAMED`` or ``dataset``
+        (default graphs, named graphs) is given."""
         ...
 
     def quads(self, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:

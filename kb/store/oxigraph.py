@@ -24,8 +24,8 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from kb.errors import QueryError, StoreError
-from kb.sparql import bind_values
-from kb.store.backend import MEMORY, GraphName, SelectResult, Term
+from kb.sparql import bind_values, declares_dataset
+from kb.store.backend import MEMORY, Dataset, GraphName, SelectResult, Term
 
 #: How long a read-only open retries while a writer replaces the file it was reading.
 READ_ONLY_OPEN_RETRY_SECONDS = 5.0
@@ -152,13 +152,27 @@ class OxigraphStore:
             raise QueryError("expected a CONSTRUCT or DESCRIBE query")
         return list(result)
 
-    def raw_query(self, query: str, bindings: Mapping[str, Term] | None = None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Run any query; returns pyoxigraph's result object (for serializing results)."""
-        return self._query(query, bindings)
+    def raw_query(
+        self, query: str, bindings: Mapping[str, Term] | None = None, *, dataset: Dataset | None = None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run any query; returns pyoxigraph's result object (for serializing results).
 
-    def _query(self, query: str, bindings: Mapping[str, Term] | None) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        The default graph is the union of all graphs, unless the query names its own with
+        ``FROM``/``FROM NAMED`` (Oxigraph's union option would silently replace them), or
+        ``dataset`` (default graphs, named graphs: the SPARQL protocol's ``default-graph-uri`` and
+        ``named-graph-uri``) overrides both.
+        """
+        return self._query(query, bindings, dataset=dataset)
+
+    def _query(
+        self, query: str, bindings: Mapping[str, Term] | None, *, dataset: Dataset | None = None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         text = bind_values(query, bindings or {})
         try:
+            if dataset is not None:
+                return self._live().query(text, default_graph=list(dataset[0]), named_graphs=list(dataset[1]))
+            if declares_dataset(text):
+                return self._live().query(text)
             return self._live().query(text, use_default_graph_as_union=True)
         except SyntaxError as error:
             reason = _first_line(error)
@@ -272,6 +286,11 @@ class OxigraphStore:
             self._live().dump(str(output) if isinstance(output, Path) else output, format=rdf, from_graph=graph)
         except (OSError, ValueError) as error:
             raise StoreError(f"export failed: {_first_line(error)}") from error
+
+    def update(self, update: str) -> None:
+        """Apply a SPARQL Update as one transaction (``kb serve`` with a write token); errors as StoreError."""
+        self._check_writable()
+        self._update(update)
 
     def _update(self, update: str) -> None:
         try:

@@ -15,7 +15,8 @@ from kb.serve.config import ServeConfig
 from kb.serve.formats import RESULTS_FORMATS
 from kb.serve.jobs import SparqlJob
 from kb.serve.results import plain_value
-from kb.serve.worker_process import _Worker, declares_dataset
+from kb.serve.worker_process import _Worker
+from kb.sparql import declares_dataset
 
 EX = "http://example.org/"
 QUERY = "SELECT ?s ?p ?o ?missing WHERE { ?s ?p ?o OPTIONAL { ?s <http://example.org/none> ?missing } } ORDER BY ?s ?p ?o"
