@@ -138,3 +138,25 @@ def test_mm009_mechanism_drafts_from_the_seed_record_equal_the_curated_claims_an
     assert {row.superseded_by for row in proposals if row.kind == "mechanism"} == {"weber-2007-mm009"}
     for row in proposals:
         assert seed[row.quote_start:row.quote_end] == row.quote
+
+
+def test_result_templates_show_and_filter_by_method() -> None:
+    """A reviewer keeps kb extract's proposals apart from curated figures: a method column and -p method=."""
+    from kb.paths import examples_dir as _examples
+    from tests.conftest import FIXED_TIME as _time
+    from tests.conftest import data_path as _data
+
+    kb = KnowledgeBase.memory()
+    assert kb.ingest("findings", [*sorted(_examples().glob("*.yaml")), _data("extraction", "mm009_conflicting_report.yaml")], generated_at=_time).ok
+    for template, selector in (("outcome_results", {"trial": "NCT00056160"}), ("adverse_events", {"drug": "lenalidomide"}),
+                               ("mechanisms", {"drug": "lenalidomide"})):
+        every = kb.query(template, **selector)
+        methods = {row.method for row in every}
+        assert "manual_curation" in methods and None not in methods, template
+        for method in [*methods, "automatic_extraction"]:
+            kept = kb.query(template, **selector, method=method)
+            assert {row.method for row in kept} <= {method}
+            assert len(kept) == sum(1 for row in every if row.method == method)
+    # The made-up draft's estimate is found by its trial, and by its method alone.
+    proposals = kb.query("outcome_results", trial="NCT00056160", method="automatic_extraction")
+    assert [(row.value, row.status, row.source) for row in proposals] == [(0.5, "draft", "extraction-doi-10.5555_made-up-mm009")]

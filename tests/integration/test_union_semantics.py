@@ -94,7 +94,7 @@ class RdfMergeStore(OxigraphStore):
     merge is written into the default graph and queried without Oxigraph's union option.
     """
 
-    def _query(self, query: str, bindings: Mapping[str, Term] | None) -> Any:
+    def _query(self, query: str, bindings: Mapping[str, Term] | None, *, dataset: Any = None) -> Any:
         return self._live().query(bind_values(query, bindings or {}), use_default_graph_as_union=False)
 
 

@@ -92,7 +92,7 @@ def test_template_list_has_every_header(server: Server) -> None:
     assert [t["name"] for t in listed] == [t.name for t in iter_templates()]
     mechanisms = next(t for t in listed if t["name"] == "mechanisms")
     assert mechanisms["one_of"] == list(load_template("mechanisms").one_of) and mechanisms["form"] == "select"
-    assert {p["name"]: p["type"] for p in mechanisms["parameters"]} == {"drug": "concept", "target": "concept"}
+    assert {p["name"]: p["type"] for p in mechanisms["parameters"]} == {"drug": "concept", "target": "concept", "method": "string"}
     assert mechanisms["columns"]["quote"] == "string"
 
 

@@ -215,7 +215,7 @@ def test_mechanisms_by_drug_or_target() -> None:
         drug="lenalidomide", drug_iri="http://purl.obolibrary.org/obo/CHEBI_63791", direction="decreased",
         aspect="abundance", mechanism=None, target="interleukin 6", target_iri="http://identifiers.org/hgnc/6018",
         system="in_vitro", source="weber-2007-mm009", doi="10.1056/nejmoa070596",
-        quote="Lenalidomide down-regulates interleukin-6 in vitro.", status="verified", retraction=None,
+        quote="Lenalidomide down-regulates interleukin-6 in vitro.", status="verified", method="manual_curation", retraction=None,
         finding=ID + "finding/il6mechanism00000000001",
     )
     assert run("mechanisms", {"drug": "lenalidomide"}) == [row] == run("mechanisms")
@@ -342,10 +342,11 @@ def test_parameters_bind_terms_of_their_type() -> None:
 BENIGN: dict[str, dict[str, list[str]]] = {
     "publication": {"doi": ["10.1056/nejmoa070596", "10.5555/followup.2009"], "pmid": ["18032763"]},
     "outcome_results": {"drug": ["lenalidomide", "dexamethasone"], "outcome": ["TTP", "OS"],
-                        "trial": ["MM-009", "NCT00056160", "DEX-SCHEDULE"], "doi": ["10.1056/nejmoa070596", "10.5555/followup.2009"]},
+                        "trial": ["MM-009", "NCT00056160", "DEX-SCHEDULE"], "doi": ["10.1056/nejmoa070596", "10.5555/followup.2009"],
+                        "method": ["manual_curation", "automatic_extraction"]},
     "adverse_events": {"drug": ["lenalidomide", "dexamethasone"], "event": ["neutropenia"], "trial": ["MM-009", "DEX-SCHEDULE"],
-                       "min_grade": ["0"], "min_incidence": ["0"]},
-    "mechanisms": {"drug": ["lenalidomide"], "target": ["IL6"]},
+                       "min_grade": ["0"], "min_incidence": ["0"], "method": ["manual_curation", "automatic_extraction"]},
+    "mechanisms": {"drug": ["lenalidomide"], "target": ["IL6"], "method": ["manual_curation", "automatic_extraction"]},
     "drugs_for_target": {"target": ["IL6"]},
     "trial_reports": {"trial": ["MM-009", "DEX-SCHEDULE"]},
     "provenance": {"finding": [TTP, OS, NEUTROPENIA], "source": ["weber-2007-mm009", "mm009-followup", "dex-trial"]},
