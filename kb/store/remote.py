@@ -209,16 +209,10 @@ class RemoteStore:
         response = self._post_query(bind_values(query, bindings or {}), "application/n-triples")
         return list(self._triples(response, self.settings.query))
 
-    def raw_query(
-        self, query: str, bindings: Mapping[str, Term] | None = None, *, dataset: Dataset | None = None
-    ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
-        """Run any query: pyoxigraph's results (re-read from the server's, terms normalized) or triples.
-
-        A query's own ``FROM`` is the server's to honour; a ``dataset`` given apart is refused (the
-        store sends one query text, with the server's union default graph).
-        """
+    def raw_query(self, query: str, bindings: Mapping[str, Term] | None = None, *, dataset: Dataset | None = None) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+        """Run any query: pyoxigraph's results or triples; ``FROM`` is the server's to honour, a ``dataset`` given apart is refused."""
         if dataset is not None:
-            raise QueryError("a dataset given apart from the query (default-graph-uri, named-graph-uri) is not supported on a remote store: use FROM / FROM NAMED")
+            raise QueryError("a dataset given apart from the query is not supported on a remote store: use FROM / FROM NAMED")
         text = bind_values(query, bindings or {})
         form = _query_form(text)
         if form == "SELECT":
