@@ -1,13 +1,9 @@
 """The remote backend: a SPARQL 1.1 server (Oxigraph server, Virtuoso, GraphDB, Fuseki ...).
 
-Reads go through the SPARQL 1.1 Protocol (query), writes through SPARQL 1.1 Update, and, where
-the server has one (Oxigraph server's ``/store``), whole graphs are read and bulk quads posted
-through the Graph Store HTTP Protocol. ``docs/decisions/0005-remote-store.md`` says why each
-operation uses which protocol; ``docs/remote-store.md`` is the user's guide.
-
-Settings come from the URL and the environment (:class:`RemoteSettings`); credentials only from
-the environment, and no message shows them. Every failure is a :class:`~kb.errors.StoreError`
-(a :class:`~kb.errors.QueryError` for a query the server rejects) naming the endpoint.
+Reads by the SPARQL 1.1 Protocol, writes by SPARQL 1.1 Update, whole graphs and bulk quads by the
+Graph Store HTTP Protocol where the server has one (decision 0005; docs/remote-store.md). Settings
+from the URL and the environment, credentials only from the environment and never shown; every
+failure is a StoreError (QueryError for a rejected query) naming the endpoint.
 """
 
 from __future__ import annotations
