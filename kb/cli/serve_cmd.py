@@ -52,9 +52,9 @@ def serve(
 
 def _check_store(store: Path, base: str | None) -> None:
     """Open the store once, read-only, so a missing or foreign store is an error before anything starts."""
-    from kb.serve.workers import open_read_only
+    from kb.knowledge_base import KnowledgeBase
 
-    open_read_only(store, base).close()
+    KnowledgeBase.open(store, base=base, read_only=True).close()
 
 
 def run(config: object) -> None:

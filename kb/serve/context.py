@@ -33,7 +33,7 @@ from kb.errors import KBError, ParameterError, QueryError, StoreError, UnknownTe
 from kb.serve.config import ServeConfig
 from kb.serve.workers import (
     Failure, Job, QueryPool, Reply, RowsReply, SelectJob, SparqlJob, SparqlReply, TableJob, TableReply, TemplateJob, UpdateJob, UpdateReply,
-    open_read_only, store_version,
+    store_version,
 )
 
 if TYPE_CHECKING:
@@ -149,11 +149,13 @@ class ServeContext:
     # -- the server process's own handle ------------------------------------------------------
     def knowledge_base(self) -> KnowledgeBase:
         """A read-only handle on the store for cheap lookups, reopened after a writer committed."""
+        from kb.knowledge_base import KnowledgeBase
+
         with self._lock:
             version = store_version(self.config.store)
             if self._kb is None or version != self._version:
                 # The old handle is dropped, not closed: a request on another thread may still be
                 # reading through it (a read-only handle holds no lock; it is released when unused).
-                self._kb = open_read_only(self.config.store, self.config.base)
+                self._kb = KnowledgeBase.open(self.config.store, base=self.config.base, read_only=True)
                 self._version = version
             return self._kb

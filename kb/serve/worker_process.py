@@ -40,6 +40,7 @@ from kb.serve.results import (
     _take,
     plain_value,
 )
+from kb.store.oxigraph import is_transient_read_error
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -68,34 +69,6 @@ def store_version(path: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(entries))
 
 
-#: How long opening the store read-only is retried while a writer flushes or compacts.
-OPEN_RETRY_SECONDS = 5.0
-
-
-def open_read_only(path: Path, base: str | None) -> KnowledgeBase:
-    """The KB at ``path`` opened read-only, retrying for a few seconds while a writer removes a
-    file the open was reading (RocksDB then reports a missing table file as corruption).
-
-    :raises StoreError: when it cannot be opened (no store there, or still failing).
-    """
-    from kb.knowledge_base import KnowledgeBase
-
-    deadline = time.monotonic() + OPEN_RETRY_SECONDS
-    while True:
-        try:
-            return KnowledgeBase.open(path, base=base, read_only=True)
-        except StoreError as error:
-            if not path.exists() or time.monotonic() >= deadline or not _transient(error):
-                raise
-            time.sleep(0.02)
-
-
-def _transient(error: BaseException) -> bool:
-    """Whether ``error`` looks like a file removed under a read-only handle by the writer."""
-    text = f"{error} {error.__cause__ or ''}"
-    return "No such file" in text or "Corruption" in text or "IO error" in text
-
-
 class _Worker:
     """The state of one worker process: its store handle, reopened when the store changes."""
 
@@ -118,7 +91,9 @@ class _Worker:
         if self.kb is not None:
             self.kb.close()
             self.kb = None
-        self.kb = open_read_only(self.config.store, self.config.base)
+        from kb.knowledge_base import KnowledgeBase
+
+        self.kb = KnowledgeBase.open(self.config.store, base=self.config.base, read_only=True)  # retried while a writer replaces a file
 
     def handle(self, job: Job) -> Reply:
         """Run ``job``; every error becomes a :class:`Failure`."""
@@ -128,7 +103,7 @@ class _Worker:
             try:
                 return self.read(job, self.fresh())
             except (StoreError, OSError) as error:
-                if not _transient(error):
+                if not is_transient_read_error(error):
                     raise
                 self.reopen()  # a table file compacted away under the handle: once more on a fresh one
                 return self.read(job, self.fresh())

@@ -53,7 +53,7 @@ from kb.serve.jobs import (
     WorkerLost,
 )
 from kb.serve.results import plain_value
-from kb.serve.worker_process import _WORKER_CODE, open_read_only, store_version
+from kb.serve.worker_process import _WORKER_CODE, store_version
 
 if TYPE_CHECKING:
     from kb.serve.config import ServeConfig
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SparqlJob", "TableJob", "SelectJob", "TemplateJob", "ConstructJob", "UpdateJob", "Job",
     "SparqlReply", "TableReply", "RowsReply", "UpdateReply", "Failure", "Reply",
-    "QueryPool", "QueryTimedOut", "PoolBusy", "WorkerLost", "store_version", "open_read_only", "plain_value",
+    "QueryPool", "QueryTimedOut", "PoolBusy", "WorkerLost", "store_version", "plain_value",
 ]
 
 

@@ -316,11 +316,16 @@ def _open_read_only(location: Path) -> ox.Store:
         try:
             return ox.Store.read_only(str(location))
         except (OSError, RuntimeError) as error:
-            text = str(error)
-            transient = "No such file" in text or "Corruption" in text or "corrupted" in text
-            if not transient or time.monotonic() >= deadline:
+            if not is_transient_read_error(error) or time.monotonic() >= deadline:
                 raise
             time.sleep(0.02)
+
+
+def is_transient_read_error(error: BaseException) -> bool:
+    """Whether ``error`` (or its cause) is RocksDB finding a file that a writer in another process
+    just replaced or compacted away: opening the store again, or once more, reads the new one."""
+    text = f"{error} {error.__cause__ or ''}"
+    return any(sign in text for sign in ("No such file", "Corruption", "corrupted", "IO error"))
 
 
 def _refuse_foreign_directory(location: Path) -> None:

@@ -47,3 +47,15 @@ def test_other_errors_are_not_retried(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(StoreError, match="Invalid argument"):
         oxigraph_store.OxigraphStore.open(tmp_path, read_only=True)
     assert failures == ["never reached"]
+
+
+def test_a_query_error_caused_by_a_replaced_file_is_transient() -> None:
+    """kb serve's workers reopen their handle once for such an error raised during a query."""
+    try:
+        try:
+            raise OSError("IO error: No such file or directory: 000123.sst")
+        except OSError as cause:
+            raise StoreError("query failed: IO error") from cause
+    except StoreError as error:
+        assert oxigraph_store.is_transient_read_error(error)
+    assert not oxigraph_store.is_transient_read_error(StoreError("query failed: out of memory"))
