@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,7 +17,7 @@ from kb.cli.output import RowFormat, print_rows, stderr_console
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from kb.release import Manifest, ReleaseDiff
+    from kb.release import ReleaseDiff
 
 __all__ = ["register"]
 
@@ -124,7 +121,7 @@ def load(
     wait: Wait = 0.0,
 ) -> None:
     """Load a release's N-Quads dump into a new, empty store (--store)."""
-    from kb.release import ReleaseError, load_release
+    from kb.release import ReleaseError, load_into_new_store, load_release
     from kb.store import MEMORY, is_remote
 
     if not dump.exists():
@@ -137,29 +134,9 @@ def load(
         with open_kb(ctx, wait=wait) as kb:
             quads, manifest = load_release(kb, dump, verify=not no_verify)
     else:  # a new directory: built beside it, renamed into place when complete
-        quads, manifest = _load_into_new_store(ctx, dump, target, verify=not no_verify)
+        quads, manifest = load_into_new_store(dump, target, base=settings(ctx).base, verify=not no_verify)
     what = f"release {manifest.version} ({manifest.issued})" if manifest is not None else str(dump)
     console.print(f"loaded {quads} quads of {what} into {location}", markup=False, soft_wrap=True)
-
-
-def _load_into_new_store(ctx: typer.Context, dump: Path, target: Path, *, verify: bool) -> tuple[int, Manifest | None]:
-    from kb.knowledge_base import KnowledgeBase
-    from kb.release import ReleaseError, load_release
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".loading", dir=target.parent))
-    except OSError as error:
-        raise ReleaseError(f"cannot create the store {target}: {error.strerror or error}") from error
-    try:
-        with KnowledgeBase.open(partial / "store", base=settings(ctx).base) as kb:
-            quads, manifest = load_release(kb, dump, verify=verify)
-        if target.exists():
-            target.rmdir()  # empty (checked by the caller)
-        os.replace(partial / "store", target)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return quads, manifest
 
 
 def register(app: typer.Typer) -> None:

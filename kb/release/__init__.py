@@ -8,9 +8,9 @@
 
 from kb.release.diff import GraphChange, ReleaseDiff, SourceChange, diff_manifests
 from kb.release.manifest import Manifest, ReleaseError, live_manifest, read_manifest
-from kb.release.release import ReleaseReport, find_previous, load_release, write_release
+from kb.release.release import ReleaseReport, find_previous, load_into_new_store, load_release, write_release
 
 __all__ = [
     "GraphChange", "ReleaseDiff", "SourceChange", "diff_manifests", "Manifest", "ReleaseError", "live_manifest", "read_manifest",
-    "ReleaseReport", "find_previous", "load_release", "write_release",
+    "ReleaseReport", "find_previous", "load_release", "load_into_new_store", "write_release",
 ]

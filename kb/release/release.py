@@ -24,12 +24,14 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.release.changelog import CHANGELOG_JSON, CHANGELOG_MD, first_release_diff, write_changelog
+from kb.release.changelog import first_release_diff, write_changelog
 from kb.release.diff import ReleaseDiff, diff_manifests
 from kb.release.dump import DumpReport, load_dump, write_dump
 from kb.release.manifest import (
@@ -41,7 +43,10 @@ from kb.release.void import VOID_FILE, describe, media_type, write_void
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
-__all__ = ["ReleaseReport", "write_release", "find_previous", "dump_name", "checksum", "load_release", "DEFAULT_TITLE"]
+__all__ = [
+    "ReleaseReport", "write_release", "find_previous", "dump_name", "checksum", "load_release", "load_into_new_store", "built_beside",
+    "DEFAULT_TITLE",
+]
 
 DEFAULT_TITLE = "trial-evidence-kb"
 SUMS_FILE = "SHA256SUMS"
@@ -152,21 +157,31 @@ def write_release(
     if not url.endswith("/"):
         url += "/"
     found = find_previous(directory, previous)
-    try:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".partial", dir=directory.parent))
-    except OSError as error:
-        raise ReleaseError(f"cannot write a release to {directory}: {error.strerror or error}") from error
-    try:
-        report = _write_into(kb, partial, version, found, infores=infores, url=url, title=title, issued=_issued(issued))
-        _move_into_place(partial, directory)
-    except OSError as error:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise ReleaseError(f"cannot write the release {directory}: {error.strerror or error}") from error
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+    with built_beside(directory, ".partial", f"cannot write a release to {directory}") as partial:
+        try:
+            report = _write_into(kb, partial, version, found, infores=infores, url=url, title=title, issued=_issued(issued))
+            _move_into_place(partial, directory)
+        except OSError as error:
+            raise ReleaseError(f"cannot write the release {directory}: {error.strerror or error}") from error
     return ReleaseReport(directory, report.manifest, report.diff, report.notes)
+
+
+@contextmanager
+def built_beside(target: Path, suffix: str, cannot: str) -> Iterator[Path]:
+    """A new private folder beside ``target`` (same file system, so a rename moves what is built
+    there into place at once), deleted with whatever is left in it when the block ends.
+
+    :raises ReleaseError: ``cannot`` and the reason, when the folder cannot be made.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent))
+    except OSError as error:
+        raise ReleaseError(f"{cannot}: {error.strerror or error}") from error
+    try:
+        yield partial
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _move_into_place(partial: Path, directory: Path) -> None:
@@ -278,3 +293,18 @@ def load_release(kb: KnowledgeBase, location: Path, *, verify: bool = True) -> t
     elif not location.exists():
         raise ReleaseError(f"no release or dump at {location}")
     return load_dump(kb.store, path), manifest
+
+
+def load_into_new_store(location: Path, target: Path, *, base: str | None = None, verify: bool = True) -> tuple[int, Manifest | None]:
+    """Load a release's dump (:func:`load_release`) into a new embedded store at ``target`` (absent or an
+    empty folder): built beside it and renamed into place once complete, so a failed load leaves no store.
+    """
+    from kb.knowledge_base import KnowledgeBase
+
+    with built_beside(target, ".loading", f"cannot create the store {target}") as partial:
+        with KnowledgeBase.open(partial / "store", base=base) as kb:
+            loaded = load_release(kb, location, verify=verify)
+        if target.exists():
+            target.rmdir()  # empty: the caller chose a new store
+        os.replace(partial / "store", target)
+    return loaded
