@@ -7,8 +7,6 @@ kind that decides which values a merged record prefers (``queries/publication.rq
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Iterable, Iterator
 from importlib import import_module
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kb.models import ExtractionMethod, FindingsDocument, Publication, SourceInfo, SourceKind
+from kb.models.source_ids import publication_label
 from kb.readers import ConceptResolver, ReadNote, SkippedRecord
 from ingest.biblio.records import ParsedRecord, problems_of
 
@@ -32,9 +31,6 @@ __all__ = [
     "RisReader",
 ]
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-
 def source_id_for(kind: SourceKind, publication: Publication) -> str:
     """A stable, readable source id: the kind and the DOI, else PMID, PMCID or a title digest.
 
@@ -49,21 +45,8 @@ def source_id_for(kind: SourceKind, publication: Publication) -> str:
     'ris-doi-10.1002__sici_1097-0258-...'
     """
     # PubMed and MEDLINE records always have a PMID; it is their own id.
-    if kind in (SourceKind.pubmed, SourceKind.medline) and publication.pmid:
-        label = f"pmid-{publication.pmid}"
-    elif publication.doi:
-        label = f"doi-{publication.doi}"
-    elif publication.pmid:
-        label = f"pmid-{publication.pmid}"
-    elif publication.pmcid:
-        label = f"pmc-{publication.pmcid}"
-    else:
-        label = "title-" + hashlib.sha256((publication.title or "").casefold().encode("utf-8")).hexdigest()[:16]
-    safe = _UNSAFE.sub("_", label.replace("/", "_"))
-    if safe != label.replace("/", "_") or len(safe) > 100:
-        # Characters were replaced (or the id is long): a digest of the original keeps ids distinct.
-        safe = f"{safe[:80]}-{hashlib.sha256(label.encode('utf-8')).hexdigest()[:10]}"
-    return f"{kind.value}-{safe}"
+    label = publication_label(publication, pmid_first=kind in (SourceKind.pubmed, SourceKind.medline))
+    return f"{kind.value}-{label}"
 
 
 def document_for(kind: SourceKind, publication: Publication) -> FindingsDocument:

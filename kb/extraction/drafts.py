@@ -35,6 +35,7 @@ from kb.models import (
     ExtractionMethod, FindingsDocument, Grade, MechanismClaim, OutcomeResult, PRelation, Provenance, Publication,
     SourceInfo, Statistic, Trial,
 )
+from kb.models.source_ids import publication_label
 
 __all__ = ["Draft", "draft_source_id", "draft_document", "UNNAMED_OUTCOME", "TRIAL_KEY", "LOCATION"]
 
@@ -47,7 +48,6 @@ LOCATION = "abstract"
 #: The prefix of every draft source id.
 PREFIX = "extraction-"
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _RATIOS = {Measure.hazard_ratio, Measure.odds_ratio, Measure.risk_ratio}
 _MEASURES = {m.value: EffectMeasure(m.value) for m in Measure if m.value in EffectMeasure.__members__}
@@ -61,18 +61,7 @@ def draft_source_id(publication: Publication) -> str:
     >>> draft_source_id(Publication(doi="10.1056/NEJMoa070596"))
     'extraction-doi-10.1056_nejmoa070596'
     """
-    if publication.pmid:
-        label = f"pmid-{publication.pmid}"
-    elif publication.doi:
-        label = f"doi-{publication.doi}"
-    elif publication.pmcid:
-        label = f"pmc-{publication.pmcid}"
-    else:
-        label = "title-" + hashlib.sha256((publication.title or "").casefold().encode("utf-8")).hexdigest()[:16]
-    safe = _UNSAFE.sub("_", label.replace("/", "_"))
-    if safe != label.replace("/", "_") or len(safe) > 100:  # characters replaced: a digest keeps ids apart
-        safe = f"{safe[:80]}-{hashlib.sha256(label.encode('utf-8')).hexdigest()[:10]}"
-    return PREFIX + safe
+    return PREFIX + publication_label(publication, pmid_first=True)
 
 
 @dataclass
