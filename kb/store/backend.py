@@ -163,6 +163,13 @@ class StoreBackend(Protocol):
         ...
 
     # -- lifecycle ------------------------------------------------------------------------
+    def optimize(self) -> None:
+        """Compact the storage after a bulk write so later reads are faster (nothing where the store does it itself).
+
+        :raises StoreError: when the store cannot be compacted (its content is unchanged).
+        """
+        ...
+
     def flush(self) -> None:
         """Write buffered changes to durable storage."""
         ...

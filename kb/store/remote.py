@@ -130,6 +130,8 @@ class RemoteStore:
     def flush(self) -> None:
         """Nothing is buffered: every write is a request the server has answered."""
 
+    def optimize(self) -> None: """Nothing: the server compacts its own storage."""
+
     def _check_union(self) -> None:
         """Fail when the server has named graphs but does not query their union by default."""
         if self.ask("ASK { GRAPH ?g { ?s ?p ?o } }") and not self.ask("ASK { ?s ?p ?o }"):

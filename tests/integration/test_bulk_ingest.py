@@ -155,3 +155,19 @@ def test_emitted_nquads_bulk_load_to_the_store_an_ingest_builds(inputs: list[Pat
     for path in out.iterdir():
         loaded.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
     assert _text(loaded) == uninterrupted
+
+
+def test_the_store_is_compacted_once_after_the_last_markers(inputs: list[Path], uninterrupted: set[tuple[str, str, str, str]], tmp_path: Path) -> None:
+    store, log = tmp_path / "store", tmp_path / "hook.log"
+    result = subprocess.run(_kb_command(store, inputs), env=_environment(tmp_path / "spool", **{HOOK_ENV: str(log)}),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert [line.split()[0] for line in lines] == ["journal", "quads", "markers"] * FILES + ["optimize"]
+    assert lines[-1] == f"optimize {FILES} 0"
+    assert _quads(store) == uninterrupted
+    log.unlink()
+    result = subprocess.run(_kb_command(store, inputs), env=_environment(tmp_path / "spool", **{HOOK_ENV: str(log)}),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert not log.exists()  # nothing changed: nothing loaded, nothing compacted

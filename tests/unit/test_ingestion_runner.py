@@ -240,3 +240,36 @@ def test_the_emit_sink_writes_what_the_store_would_hold(tmp_path: Path) -> None:
     assert _comparable(loaded.quads()) == _reference(kept)
     lines = (out / (kept[0].name + ".nq")).read_text(encoding="utf-8").splitlines()
     assert "#contentHash" in lines[-1]  # the marker comes last
+
+
+def test_the_store_is_compacted_once_after_the_last_batch_and_not_when_nothing_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = KBStore.open(tmp_path / "store")
+    steps: list[str] = []
+    original_optimize, original_load = store.optimize, store.load
+    monkeypatch.setattr(store, "optimize", lambda: steps.append("optimize") or original_optimize())
+    monkeypatch.setattr(store, "load", lambda *a, **kw: steps.append("markers") or original_load(*a, **kw))
+    sink = _bulk(store, batch_quads=1)
+    assert _runner(sink).ingest_files(get_reader("findings"), example_files()).ok
+    assert sink.batches == len(example_files()) > 1
+    assert steps == ["markers"] * sink.batches + ["optimize"]  # once, after the last batch's markers
+    assert _comparable(store.quads()) == _reference(example_files())  # compacting changes no quad
+    steps.clear()
+    again = _bulk(store)
+    report = _runner(again, LATER).ingest_files(get_reader("findings"), example_files())
+    assert {s.status for s in report.loaded} == {LoadStatus.unchanged} and steps == []
+    store.close()
+
+
+def test_a_failed_compaction_says_the_sources_were_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.errors import StoreError
+
+    store = KBStore.open(tmp_path / "store")
+
+    def broken() -> None:
+        raise StoreError("cannot compact the store: disk full")
+
+    monkeypatch.setattr(store, "optimize", broken)
+    with pytest.raises(StoreError, match="every source was written, but compacting"):
+        _runner(_bulk(store)).ingest_files(get_reader("findings"), example_files())
+    assert _comparable(store.quads()) == _reference(example_files())
+    store.close()
