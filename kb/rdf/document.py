@@ -41,7 +41,7 @@ class SourceGraph:
 #: Changes whenever the mapping makes different triples from the same record (an IRI rule, a
 #: new statement). It is part of every content hash, so re-ingesting a file after an upgrade
 #: replaces its graph instead of reporting it unchanged: that is how stores are migrated.
-MAPPING_VERSION = "2026-11-30 part nodes per source record; trial, arm and concept labels on findings and claims; statement counts; arm drugs on event counts; interventions named by content; registry other names; publication updates and retraction status; W3C Web Annotation selectors for quotes with offsets"
+MAPPING_VERSION = "2026-11-30 part nodes per source record; trial, arm and concept labels on findings and claims; statement counts; arm drugs on event counts; interventions named by content; registry other names; publication updates and retraction status; W3C Web Annotation selectors for quotes with offsets; compared drugs on comparisons"
 
 
 def content_hash(document: FindingsDocument, vocabulary_fingerprint: str = "") -> str:

@@ -68,6 +68,13 @@ class FindingDefaults:
     def arm(self, trial_key: str, arm_key: str) -> ox.NamedNode:
         return iri(IriScheme.arm(self.trials[trial_key].value, arm_key))
 
+    def compared_drugs(self, arm: ox.NamedNode, reference_arm: ox.NamedNode) -> list[ox.NamedNode]:
+        """The drugs exactly one of the two arms receives in this source, in the order first named."""
+        arm_drugs = self.arm_drugs.get(arm.value, [])
+        reference_drugs = self.arm_drugs.get(reference_arm.value, [])
+        both = [*arm_drugs, *reference_drugs]
+        return [drug for drug in dict.fromkeys(both) if (drug in arm_drugs) != (drug in reference_drugs)]
+
     def label(self, node: ox.NamedNode) -> ox.Literal | None:
         """The label this source gives a trial or arm node, as a literal (None if it gives none)."""
         text = self.labels.get(node.value)
@@ -211,6 +218,11 @@ def add_outcome_result(context: MappingContext, result: OutcomeResult, node: ox.
         add(part, TEKB.armLabel, defaults.label(defaults.arm(result.trial, comparison.arm)))
         add(part, TEKB.referenceArm, defaults.arm(result.trial, comparison.reference_arm))
         add(part, TEKB.referenceArmLabel, defaults.label(defaults.arm(result.trial, comparison.reference_arm)))
+        # The drugs exactly one of the two arms receives (the drugs whose effect the estimate is), as
+        # this source describes the arms: drugs_for_target then finds a drug's comparisons with one
+        # lookup instead of joining arms that many sources describe.
+        for drug in defaults.compared_drugs(defaults.arm(result.trial, comparison.arm), defaults.arm(result.trial, comparison.reference_arm)):
+            add(part, TEKB.comparedDrug, drug)
         add(part, TEKB.measure, string(comparison.measure.value) if comparison.measure else None)
         add(part, TEKB.estimate, _number(comparison.estimate))
         add(part, TEKB.ciLower, _number(comparison.ci_lower))
