@@ -59,3 +59,48 @@ def test_authors_come_whole_from_the_best_ranked_source(tmp_path: Path) -> None:
 def test_a_publication_no_source_lists_authors_for_is_one_row(tmp_path: Path) -> None:
     (row,) = _kb(tmp_path).query("publication", {"doi": "10.9999/anonymous.1"})
     assert row.title == "Nobody wrote this" and row.author_position is None and row.author is None
+
+
+RIS = """TY  - JOUR
+DO  - 10.9999/article.1
+TI  - An article (RIS)
+T2  - Journal of Tests
+AU  - Roe, Rita
+AU  - Poe, Paul
+AU  - Third, Tom
+AU  - Fourth, Fay
+PY  - 2021
+ER  - 
+"""
+
+
+def _three_sources(tmp_path: Path) -> KnowledgeBase:
+    kb = _kb(tmp_path)
+    ris = tmp_path / "items.ris"
+    ris.write_text(RIS, encoding="utf-8")
+    assert not kb.ingest("ris", [ris]).failed
+    return kb
+
+
+def test_a_publication_three_sources_name_is_one_row_per_author_of_the_best_list(tmp_path: Path) -> None:
+    # Three graphs name the DOI (CSL, BibTeX, RIS): each author position once, from CSL's list;
+    # the longer lists of RIS (4) and BibTeX (3) add no position.
+    rows = _three_sources(tmp_path).query("publication", {"doi": "10.9999/article.1"})
+    assert [(row.author_position, row.author) for row in rows] == [(1, "Rita Roe"), (2, "Paul Poe")]
+    assert {len(row.sources.split()) for row in rows} == {3}
+    assert {(row.title, row.journal, row.date) for row in rows} == {("An article", "Journal of Tests", "2021-03")}
+
+
+def test_the_author_list_of_the_best_ranked_source_wins_when_the_better_one_is_gone(tmp_path: Path) -> None:
+    kb = _three_sources(tmp_path)
+    csl_source = next(s for s in kb.query("sources") if s.kind == "csl" and "article" in s.source)
+    kb.remove_source(csl_source.source)
+    rows = kb.query("publication", {"doi": "10.9999/article.1"})
+    # RIS outranks BibTeX: its four authors, its title.
+    assert [row.author for row in rows] == ["Rita Roe", "Paul Poe", "Tom Third", "Fay Fourth"]
+    assert {row.title for row in rows} == {"An article (RIS)"}
+
+
+def test_a_pmid_given_beside_a_doi_must_name_the_same_publication(tmp_path: Path) -> None:
+    kb = _kb(tmp_path)
+    assert kb.query("publication", {"doi": "10.9999/article.1", "pmid": "123"}) == []
