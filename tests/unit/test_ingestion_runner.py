@@ -273,3 +273,18 @@ def test_a_failed_compaction_says_the_sources_were_written(tmp_path: Path, monke
         _runner(_bulk(store)).ingest_files(get_reader("findings"), example_files())
     assert _comparable(store.quads()) == _reference(example_files())
     store.close()
+
+
+def test_a_repeated_record_is_noted_once_and_told_apart_from_a_different_one(tmp_path: Path) -> None:
+    """read_guarded keeps a digest of each source's first record (not the record) to tell the two cases apart."""
+    record = _pubmed(tmp_path / "one", 1).read_text(encoding="utf-8").split("<PubmedArticleSet>")[1].split("</PubmedArticleSet>")[0]
+    changed = record.replace("Record 0.", "Record zero.")
+    path = tmp_path / "twice.xml"
+    path.write_text(f"<?xml version='1.0'?><PubmedArticleSet>{record}{record}{changed}</PubmedArticleSet>", encoding="utf-8")
+    items = list(runner_module.read_guarded(get_reader("pubmed"), path, get_vocabulary()))
+    documents = [item for item in items if isinstance(item, FindingsDocument)]
+    notes = [str(item) for item in items if isinstance(item, ReadNote)]
+    assert len(documents) == 1 and documents[0].source.publication.title == "Record 0."  # type: ignore[union-attr]
+    assert len(notes) == 2
+    assert "record 2:" in notes[0] and "appears again in this file (a duplicate record)" in notes[0]
+    assert "record 3:" in notes[1] and "appears again in this file with different content" in notes[1]
