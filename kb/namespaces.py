@@ -121,6 +121,7 @@ class TEKB(DefinedNamespace):
     targetText: URIRef
     statementCount: URIRef
     armDrug: URIRef
+    comparedDrug: URIRef
     rankedSourceKind: URIRef
     mergeRank: URIRef
     sourceFile: URIRef
