@@ -55,7 +55,7 @@ from kb.vocab import Vocabulary
 from kb.vocab.stored import ensure_vocabulary, stored_hash
 
 __all__ = [
-    "BATCH_QUADS", "LOAD_QUADS", "BulkStoreSink", "Spooler", "HOOK_ENV", "HOOK_STOP_ENV", "BATCH_ENV", "IngestInterrupted",
+    "BATCH_QUADS", "LOAD_QUADS", "BulkStoreSink", "Spooler", "HOOK_ENV", "HOOK_STOP_ENV", "BATCH_ENV", "OPTIMIZE_ENV", "IngestInterrupted",
     "journal_graph", "recover",
 ]
 
@@ -63,10 +63,15 @@ __all__ = [
 BATCH_QUADS = 500_000
 #: Overrides :data:`BATCH_QUADS` (an integer).
 BATCH_ENV = "KB_INGEST_BATCH_QUADS"
-#: Quads per call of the bulk loader: Oxigraph's loader holds what one call gives it in memory
-#: (its sorted runs for every index), ~1.6 GiB peak RSS for 2.2M quads in one call; a batch (a
-#: big file is one) is loaded in spool chunks of about this many quads instead.
-LOAD_QUADS = 200_000
+#: Quads per call of the bulk loader. Oxigraph's loader holds what one call gives it in memory
+#: (its sorted runs for every index): about 0.9 KiB a quad, whatever the store's size (+76 MiB
+#: for 86k quads, +183 MiB for 200k), so this sets the ingest's peak RSS; a batch (a big file is
+#: one) is loaded in spool chunks of about this many quads. 100,000 keeps the peak of a large run
+#: within ~1.3x of a run that loads less than one chunk (0006, "Figures"), at no measurable CPU cost.
+LOAD_QUADS = 100_000
+#: ``0`` leaves the store uncompacted at the end of a run (see :meth:`BulkStoreSink.finish`; for
+#: measuring, or many small runs on a big store: compacting costs O(store) each time).
+OPTIMIZE_ENV = "KB_INGEST_OPTIMIZE"
 #: A test hook: a file to which each commit step appends ``<step> <batch> <sources>``
 #: (steps ``journal``, ``quads``, ``markers``; batches count from 1; ``optimize <last batch> 0`` once
 #: the store was compacted at the end of the run).
@@ -211,7 +216,7 @@ class BulkStoreSink(Spooler):
         """
         self._check_stopped()
         self._commit()
-        if self.batches:
+        if self.batches and os.environ.get(OPTIMIZE_ENV) != "0":
             try:
                 self.store.optimize()
             except (OSError, StoreError) as error:

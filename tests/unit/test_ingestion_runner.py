@@ -288,3 +288,15 @@ def test_a_repeated_record_is_noted_once_and_told_apart_from_a_different_one(tmp
     assert len(notes) == 2
     assert "record 2:" in notes[0] and "appears again in this file (a duplicate record)" in notes[0]
     assert "record 3:" in notes[1] and "appears again in this file with different content" in notes[1]
+
+
+def test_compaction_can_be_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.ingestion.bulk import OPTIMIZE_ENV
+
+    store = KBStore.open(tmp_path / "store")
+    calls: list[str] = []
+    monkeypatch.setattr(store, "optimize", lambda: calls.append("optimize"))
+    monkeypatch.setenv(OPTIMIZE_ENV, "0")
+    assert _runner(_bulk(store)).ingest_files(get_reader("findings"), example_files()).ok
+    assert calls == [] and _comparable(store.quads()) == _reference(example_files())
+    store.close()
