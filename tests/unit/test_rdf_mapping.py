@@ -113,3 +113,19 @@ def test_registry_references_and_groups_map() -> None:
     assert (trial, "overallStatus", "withdrawn") in found and (trial, "startDate", "2021-03") in found
     assert {o for s, p, o in found if p == "registryGroupId"} == {"OG000", "EG000"}
     assert (trial + "/arm/a", "registryGroup", "Arm A") in found
+
+
+def test_comparisons_carry_the_drugs_exactly_one_arm_receives() -> None:
+    """tekb:comparedDrug (written for drugs_for_target) is the symmetric difference of the two arms'
+    drugs as the same source describes them: MM-009's Len/Dex against placebo/Dex is lenalidomide's
+    comparison, not dexamethasone's."""
+    mapped = document_to_graph(mm009(), iris=IriScheme(), resolve=resolver, generated_at=WHEN)
+    comparisons = {t.subject.value for t in mapped.triples if t.predicate.value == str(TEKB.referenceArm)}
+    assert comparisons
+    for comparison in comparisons:
+        (arm,) = objects(mapped, comparison, TEKB.arm)
+        (reference,) = objects(mapped, comparison, TEKB.referenceArm)
+        arm_drugs, reference_drugs = objects(mapped, arm, TEKB.receivesDrug), objects(mapped, reference, TEKB.receivesDrug)
+        assert objects(mapped, comparison, TEKB.comparedDrug) == arm_drugs ^ reference_drugs
+        assert objects(mapped, comparison, TEKB.comparedDrug) == {resolver("lenalidomide", "drug")}
+        assert resolver("dexamethasone", "drug") in arm_drugs & reference_drugs
