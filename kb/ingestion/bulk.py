@@ -42,7 +42,6 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kb.errors import StoreError
-from kb.ingestion.background import Background
 from kb.ingestion.report import LoadedSource, LoadStatus
 from kb.ingestion.sinks import known_publication
 from kb.ingestion.spool import Spooler, _Chunk
@@ -51,12 +50,12 @@ from kb.namespaces import PROV
 from kb.rdf import IriScheme, SourceGraph
 from kb.rdf.document import content_hash
 from kb.rdf.terms import iri
-from kb.store import OxigraphStore, StoreBackend
+from kb.store import StoreBackend
 from kb.vocab import Vocabulary
 from kb.vocab.stored import ensure_vocabulary, stored_hash
 
 __all__ = [
-    "BATCH_QUADS", "LOAD_QUADS", "BulkStoreSink", "Spooler", "HOOK_ENV", "HOOK_STOP_ENV", "BATCH_ENV", "OPTIMIZE_ENV", "LOAD_ENV", "EARLY_ENV", "IngestInterrupted",
+    "BATCH_QUADS", "LOAD_QUADS", "BulkStoreSink", "Spooler", "HOOK_ENV", "HOOK_STOP_ENV", "BATCH_ENV", "OPTIMIZE_ENV", "IngestInterrupted",
     "journal_graph", "recover",
 ]
 
@@ -70,10 +69,6 @@ BATCH_ENV = "KB_INGEST_BATCH_QUADS"
 #: one) is loaded in spool chunks of about this many quads. 100,000 keeps the peak of a large run
 #: within ~1.3x of a run that loads less than one chunk (0006, "Figures"), at no measurable CPU cost.
 LOAD_QUADS = 100_000
-#: Overrides :data:`LOAD_QUADS` (an integer; tests use small chunks).
-LOAD_ENV = "KB_INGEST_LOAD_QUADS"
-#: ``0`` turns early loads off: every chunk loads when its batch commits (see the crash rule).
-EARLY_ENV = "KB_INGEST_EARLY_LOAD"
 #: ``0`` leaves the store uncompacted at the end of a run (see :meth:`BulkStoreSink.finish`; for
 #: measuring, or many small runs on a big store: compacting costs O(store) each time).
 OPTIMIZE_ENV = "KB_INGEST_OPTIMIZE"
@@ -146,7 +141,6 @@ class BulkStoreSink(Spooler):
         self._batch_sources = 0
         # the current file's state at its start, for abort_file
         self._mark: tuple[int, int, int, int] = (0, 0, 0, 0)  # chunks, offset and quads of the last, batch quads
-        self._mark_graphs = 0  # graphs in the last chunk when the file began
         self._file_markers: dict[ox.NamedNode, ox.Quad | None] = {}
         self._file_drops: list[tuple[_Chunk, ox.NamedNode]] = []
         self._file_quads = 0
@@ -154,12 +148,6 @@ class BulkStoreSink(Spooler):
         self._batch_ids: list[str] = []  # spooled for the batch, from files that ended
         self._file_ids: list[str] = []  # spooled from the current file
         self._stopped: IngestInterrupted | None = None
-        self.load_quads = int(os.environ.get(LOAD_ENV) or LOAD_QUADS)
-        # Early loads: only on the embedded store (a remote store's HTTP session is not shared across threads).
-        self._early = isinstance(store, OxigraphStore) and os.environ.get(EARLY_ENV) != "0"
-        self._background = Background()
-        self._journaled: set[ox.NamedNode] = set()  # graphs of the batch in the journal already (early loads)
-        self.early_loads = 0
 
     # -- Sink ------------------------------------------------------------------------------------
     def known_publication(self, publication: Publication) -> str | None:
@@ -205,14 +193,11 @@ class BulkStoreSink(Spooler):
             status = LoadStatus.added if stored is None else LoadStatus.replaced
             if stored is not None or self.store.has_graph(graph):  # replaced, or incomplete
                 self._drop(graph)
-        if not self._chunks or self._chunks[-1].loaded or self._chunks[-1].quads >= self.load_quads:
-            if self._chunks and not self._chunks[-1].loaded:
-                self._load_early(self._chunks[-1])
+        if not self._chunks or self._chunks[-1].quads >= LOAD_QUADS:
             self._new_chunk()
         chunk = self._chunks[-1]
         marker, count = self._spool(mapped, chunk.stream)
         chunk.quads += count
-        chunk.graphs.append(graph)
         if graph not in self._file_markers:
             self._file_markers[graph] = self._markers.get(graph)
         if marker is not None:
@@ -246,14 +231,13 @@ class BulkStoreSink(Spooler):
         self._check_stopped()
         self._recover()
         self._file_ids = []
-        last = self._chunks[-1] if self._chunks and not self._chunks[-1].loaded else None
+        last = self._chunks[-1] if self._chunks else None
         if last is not None:
             try:
                 last.stream.flush()
             except OSError as error:
                 raise self._stop(error, file) from error
         self._mark = (len(self._chunks), last.stream.tell() if last else 0, last.quads if last else 0, self._batch_quads)
-        self._mark_graphs = len(self._chunks[-1].graphs) if self._chunks else 0
         self._file_markers = {}
         self._file_drops = []
         self._file_quads = 0
@@ -279,18 +263,16 @@ class BulkStoreSink(Spooler):
         if self._stopped is not None:  # the spool is gone already
             return
         chunks, offset, chunk_quads, quads = self._mark
-        self._undo_early_loads(chunks)
         for chunk in self._chunks[chunks:]:
             chunk.stream.close()
             chunk.path.unlink(missing_ok=True)
         del self._chunks[chunks:]
-        if self._chunks and not self._chunks[-1].loaded:
+        if self._chunks:
             last = self._chunks[-1]
             last.stream.flush()
             last.stream.seek(offset)
             last.stream.truncate()
             last.quads = chunk_quads
-            del last.graphs[self._mark_graphs:]
         for chunk, graph in self._file_drops:
             chunk.drops.discard(graph)
         for graph, previous in self._file_markers.items():
@@ -301,24 +283,8 @@ class BulkStoreSink(Spooler):
         self._batch_quads = quads
         self._undo_file()
 
-    def _undo_early_loads(self, chunks: int) -> None:
-        """Drop from the store what early loads wrote of the current file (new graphs only: see :meth:`_load_early`)."""
-        try:
-            self._background.wait()
-            first = self._chunks[chunks - 1:chunks] if chunks else []
-            loaded = [g for chunk in first if chunk.loaded for g in chunk.graphs[self._mark_graphs:]]
-            loaded += [g for chunk in self._chunks[chunks:] if chunk.loaded for g in chunk.graphs]
-            if loaded:
-                self.store.drop_graphs(sorted(set(loaded), key=str))
-        except (OSError, StoreError) as error:
-            raise self._stop(error, self._file, committing=True) from error
-
     def discard(self) -> None:
         """Delete the spool: sources of files that ended but were not committed are not written."""
-        try:
-            self._background.wait()
-        except (OSError, StoreError):
-            pass  # the run is abandoned; early-loaded graphs have no marker and are in the journal: the next run drops them
         for chunk in self._chunks:
             chunk.stream.close()
             chunk.path.unlink(missing_ok=True)
@@ -330,7 +296,7 @@ class BulkStoreSink(Spooler):
         self._chunks.append(_Chunk(Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n")))
 
     def _drop(self, graph: ox.NamedNode) -> None:
-        if not self._chunks or self._chunks[-1].loaded:
+        if not self._chunks:
             self._new_chunk()
         chunk = self._chunks[-1]
         if graph not in chunk.drops:
@@ -366,39 +332,11 @@ class BulkStoreSink(Spooler):
         self.committed += self._batch_ids
         self._batch_ids = []
 
-    def _load_early(self, chunk: _Chunk) -> None:
-        """Load a full chunk now, in the background, while the next records are mapped.
-
-        Only when it drops nothing (its graphs are new to the store: a file that then fails has
-        them dropped, and the store is as it was) and every chunk before it in the batch went
-        early too (chunks load in spool order). The journal lists its graphs before its quads
-        load, and its markers wait for the batch's commit, as the crash rule wants.
-        """
-        if not self._early or chunk.drops or any(not c.loaded for c in self._chunks if c is not chunk):
-            return
-        chunk.stream.close()
-        chunk.loaded = True
-        self._journaled.update(chunk.graphs)
-        journal, members = journal_graph(self.iris), sorted(self._journaled, key=str)
-        self.early_loads += 1
-
-        def load() -> None:
-            self.store.replace_graph(journal, [ox.Triple(journal, _MEMBER, graph) for graph in members])
-            self.store.bulk_load(chunk.path, format="nquads")
-            chunk.path.unlink(missing_ok=True)
-            self._hook("early", len(chunk.graphs), batch=self.batches + 1)
-
-        try:
-            self._background.start(load)
-        except (OSError, StoreError) as error:  # the previous early load failed
-            raise self._stop(error, self._file, committing=True) from error
-
     def _commit_batch(self) -> None:
-        self._background.wait()
-        chunks, markers, journaled = self._chunks, self._markers, self._journaled
-        self._chunks, self._markers, self._batch_quads, self._journaled = [], {}, 0, set()
+        chunks, markers = self._chunks, self._markers
+        self._chunks, self._markers, self._batch_quads = [], {}, 0
         try:
-            graphs = set(markers) | journaled | {graph for chunk in chunks for graph in chunk.drops}
+            graphs = set(markers) | {graph for chunk in chunks for graph in chunk.drops}
             if not graphs:
                 return
             self.batches += 1
@@ -406,8 +344,6 @@ class BulkStoreSink(Spooler):
             self.store.replace_graph(journal, [ox.Triple(journal, _MEMBER, graph) for graph in sorted(graphs, key=str)])
             self._hook("journal", len(markers))
             for chunk in chunks:
-                if chunk.loaded:
-                    continue
                 chunk.stream.close()
                 if chunk.drops:
                     self.store.drop_graphs(sorted(chunk.drops, key=str))
@@ -422,13 +358,12 @@ class BulkStoreSink(Spooler):
                 chunk.stream.close()
                 chunk.path.unlink(missing_ok=True)
 
-    def _hook(self, step: str, sources: int, *, batch: int | None = None) -> None:
+    def _hook(self, step: str, sources: int) -> None:
         """The test hook (:data:`HOOK_ENV`): say which step of which batch is done, then pause."""
         target = os.environ.get(HOOK_ENV)
         if not target:
             return
-        batch = self.batches if batch is None else batch
         with open(target, "a", encoding="utf-8") as log:
-            log.write(f"{step} {batch} {sources}\n")
-        if os.environ.get(HOOK_STOP_ENV) == f"{step} {batch}":
+            log.write(f"{step} {self.batches} {sources}\n")
+        if os.environ.get(HOOK_STOP_ENV) == f"{step} {self.batches}":
             time.sleep(600)

@@ -34,17 +34,12 @@ def _line(triple: ox.Triple, graph: str) -> str:
 
 @dataclass
 class _Chunk:
-    """Spooled quads that load after ``drops`` (graphs replaced by them) are dropped.
-
-    ``graphs`` are the graphs spooled into it, in order; ``loaded`` once it went to the store early.
-    """
+    """Spooled quads that load after ``drops`` (graphs replaced by them) are dropped."""
 
     path: Path
     stream: IO[str]
     drops: set[ox.NamedNode] = field(default_factory=set)
     quads: int = 0
-    graphs: list[ox.NamedNode] = field(default_factory=list)
-    loaded: bool = False
 
 
 class Spooler:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kb.ingestion.bulk import BATCH_ENV, HOOK_ENV, HOOK_STOP_ENV, LOAD_ENV
+from kb.ingestion.bulk import BATCH_ENV, HOOK_ENV, HOOK_STOP_ENV
 
 FILES, RECORDS = 6, 50
 GENERATED_AT = "http://www.w3.org/ns/prov#generatedAtTime"
@@ -171,30 +171,3 @@ def test_the_store_is_compacted_once_after_the_last_markers(inputs: list[Path], 
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert not log.exists()  # nothing changed: nothing loaded, nothing compacted
-
-
-def test_a_run_killed_after_an_early_load_is_completed_by_the_next(inputs: list[Path], uninterrupted: set[tuple[str, str, str, str]], tmp_path: Path) -> None:
-    """Small spool chunks (``KB_INGEST_LOAD_QUADS``) go to the store while the file is read; killed there,
-    the store has marker-less graphs listed in the journal, and the next run leaves it as an uninterrupted one."""
-    store, log = tmp_path / "store", tmp_path / "hook.log"
-    command = _kb_command(store, inputs)
-    env = _environment(tmp_path / "spool", **{HOOK_ENV: str(log), HOOK_STOP_ENV: "early 2", LOAD_ENV: "300"})
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline and not (log.exists() and "early 2 " in log.read_text(encoding="utf-8")):
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.02)
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate(timeout=30)
-    lines = log.read_text(encoding="utf-8").splitlines()
-    assert any(line.startswith("early 2 ") for line in lines) and any(line.startswith("markers 1 ") for line in lines)
-    after_kill = _by_graph(_quads(store))
-    assert f"<{JOURNAL}>" in after_kill
-    marked = {g for g, quads in after_kill.items() if any(q[1] == f"<{CONTENT_HASH}>" for q in quads) and "/graph/source/" in g}
-    assert len(marked) == RECORDS  # the first file's batch, complete; what batch 2 loaded early has no marker
-    assert len([g for g in after_kill if "/graph/source/" in g]) > RECORDS
-    result = subprocess.run(command, env=_environment(tmp_path / "spool", **{LOAD_ENV: "300"}), capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert _quads(store) == uninterrupted
