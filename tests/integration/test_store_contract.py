@@ -37,7 +37,7 @@ PARAMETERS: dict[str, list[dict[str, str]]] = {
     "mechanisms": [{}, {"drug": "lenalidomide"}, {"drug": "Revlimid"}, {"target": "interleukin-6"}],
     "outcome_results": [{"drug": "lenalidomide", "outcome": "overall survival"}, {"trial": "MM-009"}, {"doi": "10.1056/NEJMoa070596"}],
     "provenance": [{"source": REMOVED}, {"finding": "<from a result row>"}],
-    "publication": [{"doi": "10.1056/NEJMoa070596"}, {"pmid": "18032763"}],
+    "publication": [{"doi": "10.1056/NEJMoa070596"}, {"pmid": "18032763"}, {"doi": "10.1038/leu.2009.147"}],
     "registry_results": [{"trial": "MM-009"}],
     "trial_reports": [{"trial": "MM-009"}],
     "synthesis_estimates": [{"drug": "lenalidomide", "outcome": "overall survival"}, {"drug": "Revlimid", "outcome": "OS"}],
@@ -54,7 +54,6 @@ CONCATENATED = {("publication", "sources"): " ", ("unresolved", "name"): " | ", 
 VIRTUOSO_WRONG = {
     "adverse_events": "Virtuoso 7.2 leaves the comparator arm unbound in 3 of 11 rows (an OPTIONAL holding a FILTER) "
                       "and answers no row when a trial is given (matched through tekb:pools?/(registryId|acronym))",
-    "publication": "Virtuoso 7.2 fails with SQ156 'Internal Optimized compiler error: Bad dfe in sqlo_place_exp'",
     # Seen only after test_name_resolution has used the same server: the comparison's single-pattern
     # OPTIONALs come back as 0 (arm, measure, estimate, CI, p, journal); right when run on its own.
     "synthesis_estimates": "Virtuoso 7.2 answers 0 for the comparison's OPTIONAL values once the server has run "
