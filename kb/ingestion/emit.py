@@ -17,7 +17,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kb.errors import KBError
-from kb.ingestion.bulk import Spooler
+from kb.ingestion.spool import Spooler
 from kb.ingestion.report import LoadedSource, LoadStatus
 from kb.models import FindingsDocument, Publication
 from kb.rdf import IriScheme, SourceGraph
