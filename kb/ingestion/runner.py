@@ -44,6 +44,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kb.errors import InputFileError, KBError, cap
+from kb.ingestion.prefetch import prefetched
 from kb.ingestion.report import LoadReport, LoadStatus
 from kb.ingestion.sinks import FileScopedSink, Sink, StoreSink
 from kb.models import FindingsDocument
@@ -54,10 +55,8 @@ from kb.readers import Fetcher, Reader, ReadNote, SkippedRecord, plain_message
 from kb.store import StoreBackend
 from kb.vocab import Vocabulary
 
-__all__ = [
-    "IngestRunner", "ProgressHook", "Advance", "load_documents", "read_guarded", "lost_parts", "publication_parts",
-    "check_regular_file",
-]
+__all__ = ["IngestRunner", "ProgressHook", "Advance", "load_documents", "read_guarded", "lost_parts", "publication_parts",
+           "check_regular_file"]
 
 Item = FindingsDocument | SkippedRecord | ReadNote
 
@@ -191,7 +190,7 @@ class IngestRunner:
             part = LoadReport()
             sink.begin_file(str(path))
             try:
-                for item in read_guarded(reader, path, self.vocabulary):
+                for item in prefetched(reader, path, self.vocabulary, read_guarded):  # a big file: read in a worker process
                     if isinstance(item, SkippedRecord):
                         part.failed.append((str(path), str(item)))
                     elif isinstance(item, ReadNote):
