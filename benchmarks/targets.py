@@ -9,6 +9,7 @@ as it grows, so "one trial" questions are growing answers here, judged per row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 BOUNDED_ROW_GROWTH = 1.5
@@ -55,7 +56,7 @@ def _peak_rss(ingest: dict[str, Any]) -> float:
     return max(ingest.get("pubmed", {}).get("maxrss_mib", 0.0), ingest.get("findings", {}).get("maxrss_mib", 0.0))
 
 
-def _add_template_rows(report: dict[str, Any], add: Any) -> None:
+def _add_template_rows(report: dict[str, Any], add: Callable[..., None]) -> None:
     sizes = list(report.get("templates", {}))
     if not sizes:
         return

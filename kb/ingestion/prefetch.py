@@ -17,7 +17,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ __all__ = ["PREFETCH_ENV", "PREFETCH_BYTES", "prefetched"]
 PREFETCH_ENV = "KB_INGEST_PREFETCH"
 #: Smaller files are read in the main process: starting a worker costs ~1 s of imports.
 PREFETCH_BYTES = 8 * 2**20
+
+
 class _ReadError(KBError):
     """A reader's error raised in the worker process, with its message."""
 
@@ -48,7 +50,8 @@ def wanted(reader: Reader, path: Path) -> bool:
         return False
 
 
-def prefetched(reader: Reader, path: Path, vocabulary: Vocabulary, guarded: Any) -> Iterator[Any]:
+def prefetched(reader: Reader, path: Path, vocabulary: Vocabulary,
+               guarded: Callable[[Reader, Path, Vocabulary], Iterable[Any]]) -> Iterator[Any]:
     """``guarded(reader, path, vocabulary)``'s items, read in a worker process when :func:`wanted`."""
     if not wanted(reader, path):
         yield from guarded(reader, path, vocabulary)
