@@ -44,6 +44,11 @@ def test_a_registry_paper_disagreement_is_listed_with_both_figures_and_sources()
     assert row.measure == "hazard_ratio" and row.outcome == "overall survival"
     assert kb.query("conflicts", trial=NCT) == rows
     assert kb.query("conflicts", trial="NCT07654321") == []
+    # The outcome selects its own branch of the template (header 'selector'): the same pairs.
+    assert kb.query("conflicts", outcome="overall survival") == rows
+    assert kb.query("conflicts", outcome="overall survival", trial=NCT) == rows
+    assert kb.query("conflicts", outcome="progression-free survival") == []
+    assert kb.query("conflicts", outcome="overall survival", trial="NCT07654321") == []
 
 
 def test_agreeing_sources_are_not_conflicts() -> None:
