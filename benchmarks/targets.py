@@ -1,10 +1,14 @@
 """Issue 10's targets, read off a benchmark report: printed as met or missed, never asserted.
 
-A template case is *bounded* when its answer does not grow with the corpus (rows at the larger
-size at most 1.5x the smaller's): it must answer in under 10 ms at the larger size and within
-1.5x of its time at the smaller. Every other case is *growing*: under 0.2 ms a row at the larger
-size and within 2x a row of the smaller. The synthetic corpus gives its first trial more reports
-as it grows, so "one trial" questions are growing answers here, judged per row.
+A template case is *bounded* when it asks about one record (``ONE_RECORD``: one publication, one
+source's or finding's provenance) or when its answer does not grow with the corpus (rows at the
+larger size at most 1.5x the smaller's): it must answer in under 10 ms at the larger size and
+within 1.5x of its time at the smaller (per row when the record itself differs between the two
+corpora: the synthetic paper with the same DOI has 9 authors in one and 26 in the other). Counts
+over the whole KB (``WHOLE_KB_COUNTS``) must read all of it, like ``stats``, and are held to
+``stats``' limit. Every other case is *growing*: under 0.2 ms a row at the larger size and within
+2x a row of the smaller. The synthetic corpus gives its first trial more reports as it grows, so
+"one trial" questions are growing answers here, judged per row.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ RSS_RATIO = 1.5
 STATS_MS = 50.0
 START_UP_S = 1.0
 EXPORT_RATE_RATIO = 1.5  # quads/s at the smaller size over the larger: "linear in the KB"
+ONE_RECORD = frozenset({"publication", "provenance"})
+WHOLE_KB_COUNTS = frozenset({"stats", "findings_by_status", "unresolved"})
 
 
 def evaluate(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -65,14 +71,18 @@ def _add_template_rows(report: dict[str, Any], add: Callable[..., None]) -> None
     for case_id, big in large.items():
         name = f"{big['template']} {big['params']}"
         little = small.get(case_id)
-        if big["template"] == "stats":
-            add("stats (ms, larger size)", name, big["median_ms"], STATS_MS, "ms")
+        if big["template"] in WHOLE_KB_COUNTS:
+            add("count over the whole KB, as stats (ms, larger size)", name, big["median_ms"], STATS_MS, "ms")
             continue
-        bounded = little is not None and big["rows"] <= BOUNDED_ROW_GROWTH * max(little["rows"] or 0, 1)
-        if bounded:
+        rows_grew = little is None or big["rows"] > BOUNDED_ROW_GROWTH * max(little["rows"] or 0, 1)
+        if big["template"] in ONE_RECORD or not rows_grew:
             add("bounded template: median ms at the larger size", name, big["median_ms"], BOUNDED_MS, "ms")
             if little and little["median_ms"]:
-                add("bounded template: larger / smaller median", name, big["median_ms"] / little["median_ms"], BOUNDED_RATIO, "x")
+                ratio = big["median_ms"] / little["median_ms"]
+                if rows_grew and little["rows"] and big["rows"]:
+                    ratio /= big["rows"] / little["rows"]
+                    name += " (per row)"
+                add("bounded template: larger / smaller median", name, ratio, BOUNDED_RATIO, "x")
         elif big.get("ms_per_row") is not None:
             add("growing template: ms a row at the larger size", name, big["ms_per_row"], GROWING_MS_PER_ROW, "ms/row")
             if little and little.get("ms_per_row"):
