@@ -39,10 +39,12 @@ _VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 _IRI_RE = re.compile(r"<[^<>\"{}|^`\\\s]*>")
-#: Where a scan for the WHERE group, or for FROM, must look: comments, IRIs, strings and the keyword's
-#: first letter; the characters between are skipped in one regex step instead of one at a time.
+#: Where a scan for the WHERE group, or for FROM, must look: comments, IRIs, strings, braces and the
+#: keyword's first letter (inside a group, FROM cannot stand: braces and what may hide them only);
+#: the characters between are skipped in one regex step instead of one at a time.
 _WHERE_SCAN_RE = re.compile(r"[#<\"'{wW]")
-_FROM_SCAN_RE = re.compile(r"[#<\"'fF]")
+_FROM_SCAN_RE = re.compile(r"[#<\"'{}fF]")
+_GROUP_SCAN_RE = re.compile(r"[#<\"'{}]")
 
 
 def _skip(text: str, index: int) -> int:
@@ -380,23 +382,25 @@ def declares_dataset(query: str) -> bool:
     >>> declares_dataset('SELECT * WHERE { ?s ?p "FROM" } # FROM')
     False
     """
-    # A dataset clause can only stand before the WHERE group (a sub-select has none), so the scan
-    # stops there: templates are ~10 kB and this runs on every query.
-    try:
-        end = where_brace_offset(query)
-    except QueryError:  # DESCRIBE <x> FROM <g> has no group at all
-        end = len(query)
-    index = 0
-    while index < end:
-        found = _FROM_SCAN_RE.search(query, index, end)
+    # A dataset clause stands outside every group (a sub-select has none), so inside braces only
+    # the braces themselves and what may hide them (comments, strings, IRIs) are looked for:
+    # templates are ~10 kB and this runs on every query. (Stopping at the WHERE group would miss
+    # CONSTRUCT { ... } FROM <g> { ... }, whose first brace is the template's.)
+    index, depth = 0, 0
+    while True:
+        found = (_FROM_SCAN_RE if depth == 0 else _GROUP_SCAN_RE).search(query, index)
         if found is None:
-            break
+            return False
         index = found.start()
         skipped = _skip(query, index)
         if skipped != index:
             index = skipped
             continue
-        if query[index] in "fF" and not (query[index - 1 : index].isalnum() or query[index - 1 : index] in (":", "_", "?", "$")) and _FROM_RE.match(query, index):
+        char = query[index]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif not (query[index - 1 : index].isalnum() or query[index - 1 : index] in (":", "_", "?", "$")) and _FROM_RE.match(query, index):
             return True
         index += 1
-    return False

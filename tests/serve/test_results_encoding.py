@@ -81,6 +81,13 @@ def test_plain_values() -> None:
     ("SELECT * WHERE { ?s ex:from ?o }", False),
     ("SELECT * WHERE { ?s ?p 'FROM <x>' } # FROM <y>", False),
     ("SELECT * WHERE { ?s <http://example.org/FROM> ?o }", False),
+    # A dataset clause stands outside every group, wherever the WHERE group starts.
+    ("CONSTRUCT { ?s ?p ?o } FROM <http://a> { ?s ?p ?o }", True),
+    ("CONSTRUCT { ?s ?p ?o } FROM <http://a> WHERE { ?s ?p ?o }", True),
+    ("DESCRIBE <http://x> FROM <http://a>", True),
+    ("ASK FROM <http://a> { ?s ?p ?o }", True),
+    ("SELECT * WHERE { { SELECT * WHERE { ?s ?p ?o } } FILTER(?s != <http://a>) }", False),
+    ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?from", False),
 ])
 def test_declares_dataset(query: str, expected: bool) -> None:
     assert declares_dataset(query) is expected
