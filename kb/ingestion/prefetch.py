@@ -17,7 +17,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +51,11 @@ def wanted(reader: Reader, path: Path) -> bool:
 
 
 def prefetched(reader: Reader, path: Path, vocabulary: Vocabulary,
-               guarded: Callable[[Reader, Path, Vocabulary], Iterable[Any]]) -> Iterator[Any]:
-    """``guarded(reader, path, vocabulary)``'s items, read in a worker process when :func:`wanted`."""
+               guarded: Callable[[Reader, Path, Vocabulary], Iterable[Any]]) -> Generator[Any, None, None]:
+    """``guarded(reader, path, vocabulary)``'s items, read in a worker process when :func:`wanted`.
+
+    Closing the generator before its end (the caller stopped reading the file) ends the worker.
+    """
     if not wanted(reader, path):
         yield from guarded(reader, path, vocabulary)
         return

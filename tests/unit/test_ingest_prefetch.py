@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +66,21 @@ def test_only_registered_readers_and_big_files_go_to_a_worker(tmp_path: Path, mo
     assert not prefetch.wanted(CountingReader(get_reader("pubmed")), path)  # the worker could not rebuild it  # type: ignore[arg-type]
     monkeypatch.setenv(prefetch.PREFETCH_ENV, "0")
     assert not prefetch.wanted(get_reader("pubmed"), path)
+
+
+def test_a_runner_that_stops_reading_ends_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file abandoned halfway (the mapping failed, Ctrl-C) leaves no reading process behind."""
+    monkeypatch.setenv(prefetch.PREFETCH_ENV, "1")
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(prefetch.subprocess, "Popen", recording_popen)
+    items = prefetch.prefetched(get_reader("pubmed"), _pubmed(tmp_path, 200), get_vocabulary(), read_guarded)
+    next(items)
+    items.close()
+    (worker,) = started
+    assert worker.returncode is not None and worker.stdout is not None and worker.stdout.closed
